@@ -1,0 +1,33 @@
+/* The document returned by npg_pickle_load: root, findings, and its release. */
+#include <string.h>
+
+#include "vm.h"
+
+NPG_API void npg_doc_free(npg_doc *doc)
+{
+    if (!doc) return;
+    npg__arena_release(&doc->arena);
+    npg_alloc hooks = doc->mem.hooks;
+    hooks.free(hooks.ud, doc, sizeof *doc);
+}
+
+NPG_API const npg_value *npg_doc_root(const npg_doc *doc) { return doc ? doc->root : NULL; }
+
+NPG_API const npg_finding *npg_doc_findings(const npg_doc *doc, size_t *count, size_t *total)
+{
+    if (count) *count = doc ? doc->nfindings : 0;
+    if (total) *total = doc ? doc->findings_total : 0;
+    return doc ? doc->findings : NULL;
+}
+
+NPG_API uint64_t npg_doc_end(const npg_doc *doc) { return doc ? doc->end : 0; }
+NPG_API int npg_doc_protocol(const npg_doc *doc) { return doc ? doc->protocol : 0; }
+NPG_API uint64_t npg_doc_ops(const npg_doc *doc) { return doc ? doc->ops : 0; }
+NPG_API uint64_t npg_doc_alloc_bytes(const npg_doc *doc) { return doc ? doc->mem.peak : 0; }
+
+NPG_API int npg_doc_status(const npg_doc *doc, npg_error *err)
+{
+    if (!doc) return NPG_E_INVALID;
+    if (err) *err = doc->err;
+    return doc->status;
+}

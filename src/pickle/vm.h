@@ -1,0 +1,107 @@
+/* Internal state of one run of the restricted pickle VM, shared by the interpreter loop
+ * (vm.c), the value helpers (value.c), the reconstructors (reduce.c) and scan findings. */
+#ifndef NPG_VM_H
+#define NPG_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/alloc.h"
+#include "../common/cursor.h"
+#include "../common/diag.h"
+#include "globals.h"
+#include "value.h"
+
+struct npg_ctx {
+    npg_alloc alloc;
+    npg_limits limits;
+};
+
+/* The document: everything a load produced, freed in one call. */
+struct npg_doc {
+    npg_mem mem; /* the budget; the doc struct itself is allocated outside it */
+    npg_arena arena;
+    const npg_value *root;
+    npg_finding *findings; /* arena */
+    size_t nfindings, findings_cap, findings_total;
+    uint64_t end;
+    uint64_t ops;
+    int protocol;
+    int status;
+    npg_error err;
+};
+
+/* Memo: open addressing, keyed by the index the input chose; memory grows with the number of
+ * entries, never with the index value (CPython sizes its memo array by the index). */
+typedef struct npg_memo {
+    uint32_t *keys;
+    npg_value **vals; /* NULL: empty slot */
+    size_t cap;       /* power of two or 0 */
+    size_t count;
+} npg_memo;
+
+typedef struct npg_vm {
+    npg_doc *doc;
+    const npg_limits *lim;
+    npg_arena *arena;
+    npg_cur cur;
+    unsigned flags;
+    bool scan;
+    const npg_buffer *buffers;
+    size_t nbuffers, next_buffer;
+
+    npg_value **stack;
+    size_t sp, stack_cap;
+    size_t *marks; /* stack heights at each open MARK */
+    size_t nmarks, marks_cap;
+    npg_memo memo;
+    size_t pending; /* arrays/dtypes made by REDUCE still waiting for BUILD */
+
+    uint64_t ops;
+    int proto;      /* 0 when no PROTO was seen */
+    size_t frame_end; /* 0: not in a frame */
+    bool in_frame;
+    size_t op_start; /* offset of the opcode being executed */
+    int op;
+
+    npg_value **work; /* scratch stack for iterative hashing/equality */
+    size_t work_cap;
+
+    npg_diag diag;
+} npg_vm;
+
+/* Record the error (code, message, offset of the current opcode) and return code. */
+int npg__fail(npg_vm *vm, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The arena/budget status after an allocation failure. */
+int npg__fail_alloc(npg_vm *vm);
+
+/* A refusal (disallowed global, call, opcode...). Decode mode: fails with code. Scan mode:
+ * records a finding and returns NPG_OK, and the caller carries on with an opaque value. */
+int npg__refuse(npg_vm *vm, int code, int rule, npg_severity sev, const char *global,
+                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Informational finding (scan mode only; no-op in decode mode). */
+int npg__note(npg_vm *vm, int rule, const char *global, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- values (value.c) */
+npg_value *npg__new(npg_vm *vm, int kind);
+npg_value *npg__new_int(npg_vm *vm, int64_t i);
+npg_value *npg__new_opaque(npg_vm *vm, const char *name);
+/* Big or small integer from minimal-or-not two's complement LE bytes (copied when big). */
+npg_value *npg__new_int_bytes(npg_vm *vm, const uint8_t *b, size_t n, bool borrow);
+npg_value *npg__new_tuple(npg_vm *vm, npg_value *const *items, size_t n);
+/* Append to list/tuple-under-construction; checks container length and depth limits. */
+int npg__seq_append(npg_vm *vm, npg_value *seq, npg_value *item);
+/* dict/OrderedDict: insert key -> val (refuses unhashable and duplicate keys). */
+int npg__dict_set(npg_vm *vm, npg_value *dict, npg_value *key, npg_value *val);
+/* set/frozenset: add item (refuses unhashable and duplicate items). */
+int npg__set_add(npg_vm *vm, npg_value *set, npg_value *item);
+/* Raise a container's depth to hold an item of the given depth. */
+int npg__note_depth(npg_vm *vm, npg_value *container, const npg_value *item);
+
+/* ---- reconstructors (reduce.c) */
+int npg__reduce(npg_vm *vm, npg_value *callable, npg_value *args, npg_value **out);
+int npg__build(npg_vm *vm, npg_value *target, npg_value *state);
+
+#endif
