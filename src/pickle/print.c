@@ -3,6 +3,7 @@
  * <deeper>, and the total output is bounded so a DAG of shared references cannot explode. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vm.h"
@@ -21,6 +22,17 @@ typedef struct printer {
     size_t lines_left;
     int rc;
 } printer;
+
+/* Shortest text that reads back to the same double, as Python's repr does. */
+static int fmt_double(char *out, size_t cap, double d)
+{
+    int k = 0;
+    for (int prec = 1; prec <= 17; prec++) {
+        k = snprintf(out, cap, "%.*g", prec, d);
+        if (strtod(out, NULL) == d || d != d) break;
+    }
+    return k;
+}
 
 static void emit(printer *p, const char *s, size_t n)
 {
@@ -71,6 +83,8 @@ static size_t format_element(char *out, size_t cap, const npg_dtype *d, const ui
     uint64_t u;
     switch (d->kind) {
     case 'b': return (size_t)snprintf(out, cap, "%s", p[0] ? "True" : "False");
+    case 'M':
+    case 'm': /* int64 counts of the dtype's unit; NaT is the minimum */
     case 'i':
         if (n <= 8) return (size_t)snprintf(out, cap, "%lld", (long long)load_i(p, n, d->byteorder, 1, &u));
         break;
@@ -78,7 +92,7 @@ static size_t format_element(char *out, size_t cap, const npg_dtype *d, const ui
         if (n <= 8) { load_i(p, n, d->byteorder, 0, &u); return (size_t)snprintf(out, cap, "%llu", (unsigned long long)u); }
         break;
     case 'f':
-        if (n == 4 || n == 8) return (size_t)snprintf(out, cap, "%.17g", load_f(p, n, d->byteorder));
+        if (n == 4 || n == 8) return (size_t)fmt_double(out, cap, load_f(p, n, d->byteorder));
         break;
     case 'c':
         if (n == 8 || n == 16)
@@ -138,7 +152,7 @@ static void format_value(char *out, size_t cap, const npg_value *v, unsigned max
         if (!(v->flags & NPG_VF_BIG)) snprintf(out, cap, "%lld", (long long)v->u.i);
         else snprintf(out, cap, "<int of %llu bytes>", (unsigned long long)v->u.s.n);
         break;
-    case NPG_FLOAT: snprintf(out, cap, "%.17g", v->u.f); break;
+    case NPG_FLOAT: fmt_double(out, cap, v->u.f); break;
     case NPG_COMPLEX: snprintf(out, cap, "(%.17g%+.17gj)", v->u.c.re, v->u.c.im); break;
     case NPG_STR: p = npg_value_bytes(v, &n); put_escaped(out, cap, &k, p, n, 200, '\''); break;
     case NPG_BYTES:

@@ -27,6 +27,7 @@ typedef int (*op_handler)(npg_vm *vm, const npg_arg *a);
 
 /* ------------------------------------------------------------------ errors and findings */
 
+__attribute__((format(printf, 3, 0)))
 static void set_error(npg_vm *vm, int code, const char *fmt, va_list ap)
 {
     npg_error *e = &vm->doc->err;
@@ -1069,7 +1070,13 @@ NPG_API int npg_pickle_load(const npg_ctx *ctx, const uint8_t *buf, size_t len,
     npg__cur_init(&vm.cur, buf ? buf : (const uint8_t *)"", len);
 
     int rc;
-    if ((uint64_t)len > ctx->limits.max_input)
+    /* the stack exists from the start, so that pointer arithmetic on it is always defined */
+    vm.stack_cap = ctx->limits.max_stack < 64 ? ctx->limits.max_stack : 64;
+    vm.stack = npg__mem_alloc(&doc->mem, vm.stack_cap * sizeof *vm.stack);
+    if (!vm.stack) {
+        vm.stack_cap = 0;
+        rc = npg__fail_alloc(&vm);
+    } else if ((uint64_t)len > ctx->limits.max_input)
         rc = npg__fail(&vm, NPG_E_LIMIT_INPUT, "input of %zu bytes is beyond the limit of %llu", len,
                        (unsigned long long)ctx->limits.max_input);
     else
