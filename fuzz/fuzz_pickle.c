@@ -72,7 +72,7 @@ static void check_tree(const npg_value *root)
     free(stack);
 }
 
-static int discard(void *ud, const char *t, size_t n) { (void)ud; (void)t; (void)n; return 0; }
+static int discard(void *ud, const void *t, size_t n) { (void)ud; (void)t; (void)n; return 0; }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

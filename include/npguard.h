@@ -76,6 +76,35 @@ typedef enum npg_status {
     NPG_E_PENDING = 22,         /* an array or dtype used before its BUILD */
     NPG_E_NEGATIVE_LENGTH = 23, /* a signed length field is negative */
 
+    /* .npy (30-49) */
+    NPG_E_NPY_MAGIC = 30,         /* not a .npy file: bytes 0-5 are not \x93NUMPY */
+    NPG_E_NPY_VERSION = 31,       /* format version other than 1.0, 2.0, 3.0 */
+    NPG_E_NPY_ALIGNMENT = 32,     /* data does not start at a multiple of 64 (16 with NPG_NPY_ALIGN16) */
+    NPG_E_NPY_ENCODING = 33,      /* header text not latin-1 (v1/v2) / UTF-8 (v3), or control characters */
+    NPG_E_NPY_SYNTAX = 34,        /* header is not the canonical dict literal NumPy writes */
+    NPG_E_NPY_KEYS = 35,          /* keys other than exactly descr, fortran_order, shape */
+    NPG_E_NPY_DESCR = 36,         /* descr is not a valid dtype description */
+    NPG_E_NPY_SHAPE = 37,         /* shape is not a tuple of non-negative ints */
+    NPG_E_NPY_FORTRAN = 38,       /* fortran_order is not True or False */
+    NPG_E_NPY_OBJECT = 39,        /* object dtype data that is not a pickle of a matching array */
+
+    /* zip / .npz (50-79) */
+    NPG_E_ZIP_EOCD = 50,          /* end-of-central-directory record missing, repeated or inconsistent */
+    NPG_E_ZIP_ZIP64 = 51,         /* zip64 locator/record missing, malformed or inconsistent */
+    NPG_E_ZIP_CD = 52,            /* central directory malformed or its count disagrees */
+    NPG_E_ZIP_LOCAL = 53,         /* local header disagrees with its central-directory entry */
+    NPG_E_ZIP_LAYOUT = 54,        /* entries overlap, leave gaps, or data before/after the archive */
+    NPG_E_ZIP_FLAGS = 55,         /* general-purpose flags other than what NumPy writes */
+    NPG_E_ZIP_ENCRYPTED = 56,     /* encrypted entry */
+    NPG_E_ZIP_METHOD = 57,        /* compression method other than stored (0) or deflate (8) */
+    NPG_E_ZIP_NAME = 58,          /* unsafe or malformed member name (absolute, .., \\, control chars) */
+    NPG_E_ZIP_DUPLICATE = 59,     /* two members with the same name (also after stripping .npy) */
+    NPG_E_ZIP_EXTRA = 60,         /* malformed extra field */
+    NPG_E_ZIP_DESCRIPTOR = 61,    /* data descriptor missing or disagreeing */
+    NPG_E_ZIP_INFLATE = 62,       /* corrupt deflate stream, or it does not end at the declared sizes */
+    NPG_E_ZIP_SIZE = 63,          /* member inflates past its declared size */
+    NPG_E_ZIP_CRC = 64,           /* CRC-32 mismatch */
+
     NPG_E_LIMIT_INPUT = 100,     /* input larger than limits.max_input */
     NPG_E_LIMIT_OPS = 101,       /* more opcodes than limits.max_ops */
     NPG_E_LIMIT_STACK = 102,     /* value stack deeper than limits.max_stack */
@@ -90,6 +119,10 @@ typedef enum npg_status {
     NPG_E_LIMIT_NDIM = 111,      /* array or subarray with more than limits.max_ndim dimensions */
     NPG_E_LIMIT_STRING = 112,    /* str/bytes argument longer than limits.max_string_len */
     NPG_E_LIMIT_FIELDS = 113,    /* structured dtype with more than limits.max_fields fields */
+    NPG_E_LIMIT_HEADER = 114,    /* .npy header longer than limits.max_header_len */
+    NPG_E_LIMIT_MEMBERS = 115,   /* zip with more than limits.max_zip_members entries */
+    NPG_E_LIMIT_RATIO = 116,     /* member compression ratio above limits.max_ratio */
+    NPG_E_LIMIT_UNCOMPRESSED = 117, /* uncompressed bytes above limits.max_uncompressed */
 
     NPG_E_NOMEM = 200,     /* the allocator returned NULL */
     NPG_E_INVALID = 201,   /* invalid argument from the caller (NULL pointer, bad flag) */
@@ -144,6 +177,10 @@ typedef struct npg_limits {
     uint64_t max_string_len; /* bytes of one str/bytes/bytearray argument */
     size_t max_fields;       /* fields of one structured dtype (over all nesting levels) */
     size_t max_findings;     /* findings kept by scan mode (more are counted, not kept) */
+    size_t max_header_len;   /* .npy header bytes (NumPy's max_header_size) */
+    size_t max_zip_members;  /* entries of one zip archive */
+    uint64_t max_uncompressed; /* uncompressed bytes of one zip archive (all members) */
+    uint32_t max_ratio;      /* uncompressed/compressed size of one member (deflate's own max ~1032) */
 } npg_limits;
 
 #define NPG_MAX_NDIM 64 /* NumPy 2's NPY_MAXDIMS; a hard ceiling */
@@ -370,8 +407,93 @@ NPG_API uint64_t npg_doc_alloc_bytes(const npg_doc *doc);
 
 /* Write a Python-like, one-line-per-item readable view of a value (arrays summarised) through
  * the callback. Iterative: safe on any nesting depth and on cycles (shown as <...>). */
-typedef int (*npg_write_fn)(void *ud, const char *text, size_t len);
+/* Output callback for printers and writers: return 0 to continue, non-zero to stop. */
+typedef int (*npg_write_fn)(void *ud, const void *data, size_t len);
 NPG_API int npg_value_print(const npg_value *v, npg_write_fn write, void *ud, unsigned max_items);
+
+/* ---------------------------------------------------------------- .npy */
+
+enum {
+    NPG_NPY_ALIGN16 = 1u << 8,      /* accept the 16-byte alignment of NumPy < 1.14 and other writers */
+    NPG_NPY_CHECK_VALUES = 1u << 9  /* also read the data: bool bytes must be 0 or 1 */
+};
+
+/*
+ * Validate buf as a .npy file: magic, version, header length against the file before anything is
+ * read, header size, alignment, terminator and padding, the header dict by a strict grammar
+ * (never an evaluator) with exactly the keys descr/fortran_order/shape, the descr grammar,
+ * shape, overflow-checked sizes, and a data length exactly equal to what the header implies.
+ * O(header): the data is not read (unless NPG_NPY_CHECK_VALUES). An object dtype means the data
+ * is a pickle: it is run by the restricted VM (flags NPG_SCAN, NPG_PY2_BYTES apply), and must
+ * rebuild an object array of the header's shape.
+ * On success the root is an NPG_ARRAY whose data points into buf (zero-copy).
+ */
+NPG_API int npg_npy_load(const npg_ctx *ctx, const uint8_t *buf, size_t len, unsigned flags,
+                         npg_doc **out, npg_error *err);
+/* .npy documents: format version and the offset of the array data. */
+NPG_API int npg_doc_npy_version(const npg_doc *doc, int *major, int *minor);
+NPG_API uint64_t npg_doc_data_offset(const npg_doc *doc);
+
+/* Write an array (dtype without objects) as .npy exactly as NumPy's np.save does: version 1.0
+ * when the header fits, 2.0 for long headers, 3.0 for non-latin-1 field names; canonical header;
+ * 64-byte alignment. */
+NPG_API int npg_npy_write(const npg_value *array, npg_write_fn write, void *ud, npg_error *err);
+NPG_API int npg_npy_write_raw(const npg_dtype *dtype, size_t ndim, const uint64_t *shape, int fortran,
+                              const uint8_t *data, uint64_t len, npg_write_fn write, void *ud,
+                              npg_error *err);
+
+/* ---------------------------------------------------------------- zip and .npz */
+
+typedef struct npg_zip npg_zip;
+
+typedef struct npg_zip_member {
+    const char *name;       /* validated safe name, NUL-terminated */
+    uint64_t header_offset; /* local file header */
+    uint64_t data_offset;   /* first byte of the (compressed) data */
+    uint64_t csize, usize;  /* compressed and uncompressed sizes */
+    uint32_t crc32;
+    int method;             /* 0 stored, 8 deflate */
+    int is_npy;             /* name ends in ".npy" */
+} npg_zip_member;
+
+/*
+ * Open a zip archive held in buf and validate its structure without inflating anything: a single
+ * EOCD, zip64 records, the central directory and a forward walk of the local headers agreeing
+ * exactly and tiling the file (no gap, overlap, prefix or suffix), flags and methods limited to
+ * what NumPy writes (data descriptors accepted when consistent), no encryption, safe and unique
+ * names. The archive references buf, which must outlive it.
+ */
+NPG_API int npg_zip_open(const npg_ctx *ctx, const uint8_t *buf, size_t len, unsigned flags,
+                         npg_zip **out, npg_error *err);
+NPG_API void npg_zip_free(npg_zip *zip); /* NULL is a no-op */
+NPG_API size_t npg_zip_count(const npg_zip *zip);
+NPG_API const npg_zip_member *npg_zip_member_at(const npg_zip *zip, size_t i);
+/* Stream member i's uncompressed bytes through write in fixed-size chunks, under the size and
+ * ratio caps, requiring the deflate stream to end exactly at the declared sizes and the CRC-32
+ * to match (checked before the call returns NPG_OK; the last chunk may precede the check). */
+NPG_API int npg_zip_read(const npg_zip *zip, size_t i, npg_write_fn write, void *ud, npg_error *err);
+/* Zero-copy view of a stored member's bytes (NULL for deflated members). CRC not checked. */
+NPG_API const uint8_t *npg_zip_stored_data(const npg_zip *zip, size_t i, uint64_t *len);
+
+/* Load member i as .npy (as npg_npy_load): zero-copy when stored, inflated into the document
+ * when deflated; the CRC is verified first. */
+NPG_API int npg_npz_load_member(const npg_zip *zip, size_t i, unsigned flags, npg_doc **out,
+                                npg_error *err);
+/* Validate a whole .npz: the archive, then every member (inflate + CRC in bounded buffers;
+ * .npy members as .npy, object members through the VM). Errors name the member (err->member). */
+NPG_API int npg_npz_validate(const npg_ctx *ctx, const uint8_t *buf, size_t len, unsigned flags,
+                             npg_error *err);
+
+/* Write a .npz: members added one by one (name without ".npy"), stored or deflated, zip64
+ * records where a member or the archive needs them. */
+typedef struct npg_npz_writer npg_npz_writer;
+NPG_API int npg_npz_writer_new(const npg_ctx *ctx, int compress, npg_write_fn write, void *ud,
+                               npg_npz_writer **out);
+NPG_API int npg_npz_writer_add(npg_npz_writer *w, const char *name, const npg_dtype *dtype,
+                               size_t ndim, const uint64_t *shape, int fortran, const uint8_t *data,
+                               uint64_t len, npg_error *err);
+NPG_API int npg_npz_writer_finish(npg_npz_writer *w, npg_error *err);
+NPG_API void npg_npz_writer_free(npg_npz_writer *w);
 
 /* ---------------------------------------------------------------- opcode table */
 

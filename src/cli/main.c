@@ -50,7 +50,7 @@ static void unmap_file(mapped *m)
     if (m->mapped) munmap((void *)m->data, m->len);
 }
 
-static int write_stdout(void *ud, const char *text, size_t len)
+static int write_stdout(void *ud, const void *text, size_t len)
 {
     (void)ud;
     return fwrite(text, 1, len, stdout) == len ? 0 : -1;

@@ -2,7 +2,10 @@
  * defends against; README.md lists them. */
 #include <string.h>
 
-#include "../pickle/vm.h"
+#include <stdint.h>
+
+#include "alloc.h"
+#include "ctx.h"
 
 #define KiB ((uint64_t)1 << 10)
 #define MiB ((uint64_t)1 << 20)
@@ -27,6 +30,10 @@ NPG_API void npg_limits_init(npg_limits *l)
     l->max_string_len = 16 * GiB;     /* one str/bytes argument (array data arrives as bytes) */
     l->max_fields = 4096;             /* fields of one structured dtype */
     l->max_findings = 10000;          /* findings kept by scan mode */
+    l->max_header_len = 10000;        /* NumPy's max_header_size: header parsing cost and memory */
+    l->max_zip_members = 65536;       /* central-directory entries (never preallocated from a count) */
+    l->max_uncompressed = 64 * GiB;   /* total inflated bytes of one archive */
+    l->max_ratio = 1100;              /* deflate cannot exceed ~1032:1; more is a bomb */
 }
 
 static int limits_valid(const npg_limits *l)
@@ -35,7 +42,8 @@ static int limits_valid(const npg_limits *l)
     if (!l->max_input || !l->max_ops || !l->max_stack || !l->max_marks || !l->max_memo ||
         !l->max_depth || !l->max_container_len || !l->max_alloc || !l->max_int_digits ||
         !l->max_long_bytes || !l->max_array_bytes || !l->max_ndim || !l->max_string_len ||
-        !l->max_fields || !l->max_findings)
+        !l->max_fields || !l->max_findings || !l->max_header_len || !l->max_zip_members ||
+        !l->max_uncompressed || !l->max_ratio)
         return 0;
     if (l->max_ndim > NPG_MAX_NDIM || l->max_memo > ((size_t)1 << 30) || l->max_depth > UINT32_MAX - 1)
         return 0;

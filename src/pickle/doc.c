@@ -3,6 +3,27 @@
 
 #include "vm.h"
 
+npg_doc *npg__doc_new(const npg_ctx *ctx)
+{
+    npg_doc *doc = ctx->alloc.malloc(ctx->alloc.ud, sizeof *doc);
+    if (!doc) return NULL;
+    memset(doc, 0, sizeof *doc);
+    npg__mem_init(&doc->mem, &ctx->alloc, ctx->limits.max_alloc);
+    npg__arena_init(&doc->arena, &doc->mem);
+    doc->err.opcode = -1;
+    return doc;
+}
+
+NPG_API int npg_doc_npy_version(const npg_doc *doc, int *major, int *minor)
+{
+    if (!doc || !doc->npy_major) return NPG_E_INVALID;
+    if (major) *major = doc->npy_major;
+    if (minor) *minor = doc->npy_minor;
+    return NPG_OK;
+}
+
+NPG_API uint64_t npg_doc_data_offset(const npg_doc *doc) { return doc ? doc->data_offset : 0; }
+
 NPG_API void npg_doc_free(npg_doc *doc)
 {
     if (!doc) return;

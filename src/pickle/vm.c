@@ -25,101 +25,6 @@ typedef struct npg_arg {
 
 typedef int (*op_handler)(npg_vm *vm, const npg_arg *a);
 
-/* ------------------------------------------------------------------ errors and findings */
-
-__attribute__((format(printf, 3, 0)))
-static void set_error(npg_vm *vm, int code, const char *fmt, va_list ap)
-{
-    npg_error *e = &vm->doc->err;
-    if (vm->doc->status != NPG_OK) return; /* keep the first error */
-    vm->doc->status = code;
-    e->code = code;
-    e->opcode = vm->op;
-    e->offset = vm->op_start;
-    e->member[0] = '\0';
-    npg_diag d;
-    npg__vdiag(&d, code, fmt, ap);
-    memcpy(e->message, d.msg, sizeof e->message);
-}
-
-int npg__fail(npg_vm *vm, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    set_error(vm, code, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-int npg__fail_alloc(npg_vm *vm)
-{
-    int code = vm->doc->mem.status != NPG_OK ? vm->doc->mem.status : NPG_E_NOMEM;
-    if (code == NPG_E_LIMIT_ALLOC)
-        return npg__fail(vm, code, "allocations above the %llu-byte limit",
-                         (unsigned long long)vm->lim->max_alloc);
-    return npg__fail(vm, code, "out of memory");
-}
-
-static char *arena_strdup(npg_vm *vm, const char *s)
-{
-    size_t n = strlen(s);
-    char *d = npg__arena_alloc(vm->arena, n + 1);
-    if (d) memcpy(d, s, n + 1);
-    return d;
-}
-
-static int add_finding(npg_vm *vm, int rule, npg_severity sev, const char *global, const char *msg)
-{
-    npg_doc *doc = vm->doc;
-    doc->findings_total++;
-    if (doc->nfindings >= vm->lim->max_findings) return NPG_OK;
-    if (doc->nfindings == doc->findings_cap) {
-        size_t cap = doc->findings_cap ? doc->findings_cap * 2 : 16;
-        npg_finding *f = npg__arena_grow(vm->arena, doc->findings, doc->findings_cap * sizeof *f,
-                                         cap * sizeof *f);
-        if (!f) return npg__fail_alloc(vm);
-        doc->findings = f;
-        doc->findings_cap = cap;
-    }
-    npg_finding *f = &doc->findings[doc->nfindings];
-    f->offset = vm->op_start;
-    f->opcode = vm->op;
-    f->rule = rule;
-    f->severity = sev;
-    f->global = global ? arena_strdup(vm, global) : NULL;
-    f->message = arena_strdup(vm, msg);
-    if ((global && !f->global) || !f->message) return npg__fail_alloc(vm);
-    doc->nfindings++;
-    return NPG_OK;
-}
-
-int npg__refuse(npg_vm *vm, int code, int rule, npg_severity sev, const char *global,
-                const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (!vm->scan) {
-        set_error(vm, code, fmt, ap);
-        va_end(ap);
-        return code;
-    }
-    npg_diag d;
-    npg__vdiag(&d, code, fmt, ap);
-    va_end(ap);
-    return add_finding(vm, rule, sev, global, d.msg);
-}
-
-int npg__note(npg_vm *vm, int rule, const char *global, const char *fmt, ...)
-{
-    if (!vm->scan) return NPG_OK;
-    va_list ap;
-    va_start(ap, fmt);
-    npg_diag d;
-    npg__vdiag(&d, NPG_OK, fmt, ap);
-    va_end(ap);
-    return add_finding(vm, rule, NPG_SEV_INFO, global, d.msg);
-}
-
 /* ------------------------------------------------------------------ stack */
 
 static int push(npg_vm *vm, npg_value *v)
@@ -171,78 +76,6 @@ static int pop_mark(npg_vm *vm, npg_value ***items, size_t *n)
     *items = vm->stack + at;
     *n = vm->sp - at;
     vm->sp = at;
-    return NPG_OK;
-}
-
-/* ------------------------------------------------------------------ memo */
-
-static size_t memo_slot(const npg_memo *m, uint32_t key)
-{
-    uint64_t h = key * 0x9e3779b97f4a7c15ULL;
-    return (size_t)(h >> 17) & (m->cap - 1);
-}
-
-static int memo_grow(npg_vm *vm)
-{
-    npg_memo *m = &vm->memo;
-    size_t cap = m->cap ? m->cap * 2 : 64;
-    npg_mem *mem = &vm->doc->mem;
-    uint32_t *keys = npg__mem_alloc(mem, cap * sizeof *keys);
-    npg_value **vals = keys ? npg__mem_alloc(mem, cap * sizeof *vals) : NULL;
-    if (!vals) {
-        npg__mem_free(mem, keys, cap * sizeof *keys);
-        return npg__fail_alloc(vm);
-    }
-    memset(vals, 0, cap * sizeof *vals);
-    npg_memo old = *m;
-    m->keys = keys;
-    m->vals = vals;
-    m->cap = cap;
-    for (size_t i = 0; i < old.cap; i++) {
-        if (!old.vals[i]) continue;
-        size_t s = memo_slot(m, old.keys[i]);
-        while (m->vals[s]) s = (s + 1) & (cap - 1);
-        m->keys[s] = old.keys[i];
-        m->vals[s] = old.vals[i];
-    }
-    npg__mem_free(mem, old.keys, old.cap * sizeof *old.keys);
-    npg__mem_free(mem, old.vals, old.cap * sizeof *old.vals);
-    return NPG_OK;
-}
-
-static npg_value *memo_get(const npg_memo *m, uint64_t key)
-{
-    if (!m->cap || key > UINT32_MAX) return NULL;
-    for (size_t s = memo_slot(m, (uint32_t)key);; s = (s + 1) & (m->cap - 1)) {
-        if (!m->vals[s]) return NULL;
-        if (m->keys[s] == key) return m->vals[s];
-    }
-}
-
-static int memo_put(npg_vm *vm, uint64_t key, npg_value *v)
-{
-    npg_memo *m = &vm->memo;
-    if (key >= vm->lim->max_memo)
-        return npg__fail(vm, NPG_E_LIMIT_MEMO, "memo index %llu is beyond the limit of %zu",
-                         (unsigned long long)key, vm->lim->max_memo);
-    if (m->cap) {
-        for (size_t s = memo_slot(m, (uint32_t)key); m->vals[s]; s = (s + 1) & (m->cap - 1))
-            if (m->keys[s] == key) { /* re-PUT overwrites, as in CPython */
-                m->vals[s] = v;
-                return NPG_OK;
-            }
-    }
-    if (m->count + 1 > vm->lim->max_memo)
-        return npg__fail(vm, NPG_E_LIMIT_MEMO, "more than %zu memo entries", vm->lim->max_memo);
-    if (2 * (m->count + 1) > m->cap) {
-        int rc = memo_grow(vm);
-        if (rc) return rc;
-    }
-    size_t s = memo_slot(m, (uint32_t)key);
-    while (m->vals[s]) s = (s + 1) & (m->cap - 1);
-    m->keys[s] = (uint32_t)key;
-    m->vals[s] = v;
-    m->count++;
     return NPG_OK;
 }
 
@@ -734,12 +567,12 @@ static int op_ADDITEMS(npg_vm *vm, const npg_arg *a)
 static int put(npg_vm *vm, uint64_t index)
 {
     int rc = need(vm, 1);
-    return rc ? rc : memo_put(vm, index, vm->stack[vm->sp - 1]);
+    return rc ? rc : npg__memo_put(vm, index, vm->stack[vm->sp - 1]);
 }
 
 static int get(npg_vm *vm, uint64_t index)
 {
-    npg_value *v = memo_get(&vm->memo, index);
+    npg_value *v = npg__memo_get(&vm->memo, index);
     if (!v) return npg__fail(vm, NPG_E_MEMO, "memo index %llu was never stored", (unsigned long long)index);
     return push(vm, v);
 }
@@ -794,7 +627,7 @@ static int resolve_global(npg_vm *vm, const uint8_t *m, size_t mn, const uint8_t
     int rule = sev == NPG_SEV_CRITICAL ? NPG_RULE_GLOBAL_DANGEROUS : NPG_RULE_GLOBAL_UNKNOWN;
     int rc = npg__refuse(vm, NPG_E_GLOBAL, rule, sev, name, "global not allowed: %s", name);
     if (rc) return rc;
-    char *keep = arena_strdup(vm, name);
+    char *keep = npg__arena_strdup(vm, name);
     npg_value *v = keep ? npg__new_opaque(vm, keep) : NULL;
     if (v) v->sym = (uint16_t)sev; /* opaque values carry the severity of what they stand for */
     return push(vm, v);
@@ -918,7 +751,7 @@ static int refuse_opcode(npg_vm *vm, int rule, npg_severity sev, const char *glo
     if (rc) return rc;
     if (mark && (rc = pop_mark(vm, &items, &n))) return rc;
     if (pops && (rc = pop_n(vm, pops, &items))) return rc;
-    return push(vm, npg__new_opaque(vm, global ? arena_strdup(vm, global) : npg__opinfo[vm->op].name));
+    return push(vm, npg__new_opaque(vm, global ? npg__arena_strdup(vm, global) : npg__opinfo[vm->op].name));
 }
 
 static const char *opaque_name_below(npg_vm *vm, size_t depth)
@@ -1033,6 +866,42 @@ static void error_without_doc(npg_error *err, int code, const char *msg)
     snprintf(err->message, sizeof err->message, "%s", msg);
 }
 
+int npg__pickle_run(npg_doc *doc, const npg_ctx *ctx, const uint8_t *buf, size_t len,
+                    unsigned flags, const npg_buffer *buffers, size_t nbuffers, uint64_t base)
+{
+    npg_vm vm;
+    memset(&vm, 0, sizeof vm);
+    vm.doc = doc;
+    vm.lim = &ctx->limits;
+    vm.arena = &doc->arena;
+    vm.flags = flags;
+    vm.scan = (flags & NPG_SCAN) != 0;
+    vm.buffers = buffers;
+    vm.nbuffers = nbuffers;
+    vm.base = base;
+    npg__cur_init(&vm.cur, buf ? buf : (const uint8_t *)"", len);
+
+    int rc;
+    /* the stack exists from the start, so that pointer arithmetic on it is always defined */
+    vm.stack_cap = ctx->limits.max_stack < 64 ? ctx->limits.max_stack : 64;
+    vm.stack = npg__mem_alloc(&doc->mem, vm.stack_cap * sizeof *vm.stack);
+    if (!vm.stack) {
+        vm.stack_cap = 0;
+        rc = npg__fail_alloc(&vm);
+    } else if ((uint64_t)len > ctx->limits.max_input) {
+        rc = npg__fail(&vm, NPG_E_LIMIT_INPUT, "input of %zu bytes is beyond the limit of %llu", len,
+                       (unsigned long long)ctx->limits.max_input);
+    } else {
+        rc = run(&vm);
+    }
+    vm_release(&vm);
+    doc->ops += vm.ops;
+    doc->protocol = vm.proto;
+    doc->status = rc;
+    if (rc != NPG_OK) doc->root = NULL;
+    return rc;
+}
+
 NPG_API int npg_pickle_load(const npg_ctx *ctx, const uint8_t *buf, size_t len,
                             const npg_pickle_opts *opts, npg_doc **out, npg_error *err)
 {
@@ -1048,47 +917,15 @@ NPG_API int npg_pickle_load(const npg_ctx *ctx, const uint8_t *buf, size_t len,
         error_without_doc(err, NPG_E_INVALID, "invalid options");
         return NPG_E_INVALID;
     }
-    npg_doc *doc = ctx->alloc.malloc(ctx->alloc.ud, sizeof *doc);
+    npg_doc *doc = npg__doc_new(ctx);
     if (!doc) {
         error_without_doc(err, NPG_E_NOMEM, "out of memory");
         return NPG_E_NOMEM;
     }
-    memset(doc, 0, sizeof *doc);
-    npg__mem_init(&doc->mem, &ctx->alloc, ctx->limits.max_alloc);
-    npg__arena_init(&doc->arena, &doc->mem);
-    doc->err.opcode = -1;
-
-    npg_vm vm;
-    memset(&vm, 0, sizeof vm);
-    vm.doc = doc;
-    vm.lim = &ctx->limits;
-    vm.arena = &doc->arena;
-    vm.flags = opts->flags;
-    vm.scan = (opts->flags & NPG_SCAN) != 0;
-    vm.buffers = opts->buffers;
-    vm.nbuffers = opts->nbuffers;
-    npg__cur_init(&vm.cur, buf ? buf : (const uint8_t *)"", len);
-
-    int rc;
-    /* the stack exists from the start, so that pointer arithmetic on it is always defined */
-    vm.stack_cap = ctx->limits.max_stack < 64 ? ctx->limits.max_stack : 64;
-    vm.stack = npg__mem_alloc(&doc->mem, vm.stack_cap * sizeof *vm.stack);
-    if (!vm.stack) {
-        vm.stack_cap = 0;
-        rc = npg__fail_alloc(&vm);
-    } else if ((uint64_t)len > ctx->limits.max_input)
-        rc = npg__fail(&vm, NPG_E_LIMIT_INPUT, "input of %zu bytes is beyond the limit of %llu", len,
-                       (unsigned long long)ctx->limits.max_input);
-    else
-        rc = run(&vm);
-    vm_release(&vm);
-    doc->ops = vm.ops;
-    doc->protocol = vm.proto;
-    doc->status = rc;
-    if (rc != NPG_OK) doc->root = NULL;
+    int rc = npg__pickle_run(doc, ctx, buf, len, opts->flags, opts->buffers, opts->nbuffers, 0);
     copy_error(err, doc);
     if (rc == NPG_OK && err) memset(err, 0, sizeof *err), err->opcode = -1;
-    if (rc != NPG_OK && !vm.scan) {
+    if (rc != NPG_OK && !(opts->flags & NPG_SCAN)) {
         npg_doc_free(doc);
         return rc;
     }

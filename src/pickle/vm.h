@@ -13,24 +13,7 @@
 #include "globals.h"
 #include "value.h"
 
-struct npg_ctx {
-    npg_alloc alloc;
-    npg_limits limits;
-};
-
-/* The document: everything a load produced, freed in one call. */
-struct npg_doc {
-    npg_mem mem; /* the budget; the doc struct itself is allocated outside it */
-    npg_arena arena;
-    const npg_value *root;
-    npg_finding *findings; /* arena */
-    size_t nfindings, findings_cap, findings_total;
-    uint64_t end;
-    uint64_t ops;
-    int protocol;
-    int status;
-    npg_error err;
-};
+#include "doc.h"
 
 /* Memo: open addressing, keyed by the index the input chose; memory grows with the number of
  * entries, never with the index value (CPython sizes its memo array by the index). */
@@ -69,7 +52,13 @@ typedef struct npg_vm {
     size_t work_cap;
 
     npg_diag diag;
+    uint64_t base; /* added to every reported offset (a pickle inside a .npy file) */
 } npg_vm;
+
+/* Run the VM over buf into an existing document (root, findings, status, error). flags as in
+ * npg_pickle_opts. Offsets in errors and findings are reported as base + offset in buf. */
+int npg__pickle_run(npg_doc *doc, const npg_ctx *ctx, const uint8_t *buf, size_t len,
+                    unsigned flags, const npg_buffer *buffers, size_t nbuffers, uint64_t base);
 
 /* Record the error (code, message, offset of the current opcode) and return code. */
 int npg__fail(npg_vm *vm, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -84,11 +73,20 @@ int npg__refuse(npg_vm *vm, int code, int rule, npg_severity sev, const char *gl
 int npg__note(npg_vm *vm, int rule, const char *global, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Copy of a NUL-terminated string into the document's arena (NULL on failure). */
+char *npg__arena_strdup(npg_vm *vm, const char *s);
+
+/* ---- memo (memo.c): re-PUT overwrites; an index >= max_memo is NPG_E_LIMIT_MEMO */
+npg_value *npg__memo_get(const npg_memo *m, uint64_t key);
+int npg__memo_put(npg_vm *vm, uint64_t key, npg_value *v);
+
 /* ---- values (value.c) */
 npg_value *npg__new(npg_vm *vm, int kind);
 npg_value *npg__new_int(npg_vm *vm, int64_t i);
 npg_value *npg__new_opaque(npg_vm *vm, const char *name);
 /* Big or small integer from minimal-or-not two's complement LE bytes (copied when big). */
+/* Length of the minimal two's-complement form of b[0..n) (redundant sign bytes dropped). */
+size_t npg__int_minimal_len(const uint8_t *b, size_t n);
 npg_value *npg__new_int_bytes(npg_vm *vm, const uint8_t *b, size_t n, bool borrow);
 npg_value *npg__new_tuple(npg_vm *vm, npg_value *const *items, size_t n);
 /* Append to list/tuple-under-construction; checks container length and depth limits. */
@@ -97,6 +95,11 @@ int npg__seq_append(npg_vm *vm, npg_value *seq, npg_value *item);
 int npg__dict_set(npg_vm *vm, npg_value *dict, npg_value *key, npg_value *val);
 /* set/frozenset: add item (refuses unhashable and duplicate items). */
 int npg__set_add(npg_vm *vm, npg_value *set, npg_value *item);
+/* Shared by value.c and keys.c: item-array growth, the length limit, and the rule that
+ * allowlisted classes never become data. */
+int npg__reserve_items(npg_vm *vm, npg_value *c, size_t need);
+int npg__check_len(npg_vm *vm, size_t n);
+int npg__no_symbol(npg_vm *vm, const npg_value *item);
 /* Raise a container's depth to hold an item of the given depth. */
 int npg__note_depth(npg_vm *vm, npg_value *container, const npg_value *item);
 

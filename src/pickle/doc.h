@@ -1,0 +1,29 @@
+/* The document: everything one load produced (values, dtypes, findings, copied bytes), owned
+ * by one arena and freed in one call. Pickle, .npy and .npz-member loads all return one. */
+#ifndef NPG_DOC_H
+#define NPG_DOC_H
+
+#include "../common/alloc.h"
+#include "../common/ctx.h"
+#include "npguard.h"
+
+struct npg_doc {
+    npg_mem mem; /* the budget; the doc struct itself is allocated outside it */
+    npg_arena arena;
+    const npg_value *root;
+    npg_finding *findings; /* arena */
+    size_t nfindings, findings_cap, findings_total;
+    uint64_t end;
+    uint64_t ops;
+    int protocol;
+    int status;
+    npg_error err;
+    /* .npy documents */
+    int npy_major, npy_minor; /* 0 for pickles */
+    uint64_t data_offset;
+};
+
+/* A new, empty document using the context's allocator and max_alloc; NULL when out of memory. */
+npg_doc *npg__doc_new(const npg_ctx *ctx);
+
+#endif

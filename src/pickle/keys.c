@@ -1,0 +1,599 @@
+/* Python-compatible hashing and equality for dict keys and set items, and insertion into
+ * dicts and sets. Equality follows Python (1 == 1.0 == True == (1+0j), 'a' != b'a', NaN unequal
+ * to itself unless it is the same object) so that a dict we accept has exactly the entries
+ * Python would build; a key equal to an earlier one is refused (CPython's pickler never writes
+ * one). Hashing and comparing run on explicit stacks and each step is charged to max_ops. */
+#include <math.h>
+#include <string.h>
+
+#include "../common/checked.h"
+#include "vm.h"
+
+/* ------------------------------------------------------------------ numbers as keys */
+
+typedef enum { NUM_I64, NUM_BIG, NUM_F64, NUM_C128 } num_type;
+
+typedef struct num {
+    num_type t;
+    int64_t i;
+    double re, im;
+    const uint8_t *big; /* NUM_BIG: minimal two's complement LE */
+    size_t big_n;
+    uint8_t buf[16];    /* storage for a converted uint64 or float */
+} num;
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t hash_bytes(const uint8_t *p, uint64_t n, uint64_t seed)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+    for (uint64_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return mix64(h ^ n);
+}
+
+static double half_to_double(uint16_t h)
+{
+    int e = (h >> 10) & 0x1f;
+    int m = h & 0x3ff;
+    double v;
+    if (e == 0) v = ldexp(m, -24);
+    else if (e == 31) v = m ? NAN : INFINITY;
+    else v = ldexp(m | 0x400, e - 25);
+    return (h & 0x8000) ? -v : v;
+}
+
+/* Integer value of a finite, integral double with |d| >= 2^63, as minimal two's complement. */
+static size_t double_to_big(double d, uint8_t *out /* 16 bytes */)
+{
+    int e;
+    double m = frexp(fabs(d), &e); /* |d| = m * 2^e, 0.5 <= m < 1 */
+    uint64_t mant = (uint64_t)ldexp(m, 53);
+    int shift = e - 53; /* >= 11 here, and <= 971; we only need values that fit 16 bytes */
+    memset(out, 0, 16);
+    if (shift < 0 || shift > 64) return 0; /* beyond 2^117 is compared via the other path */
+    for (int bit = 0; bit < 53; bit++)
+        if (mant >> bit & 1) out[(bit + shift) / 8] |= (uint8_t)(1u << ((bit + shift) % 8));
+    size_t n = 16;
+    if (d < 0) {
+        unsigned carry = 1;
+        for (size_t i = 0; i < n; i++) {
+            unsigned x = (uint8_t)~out[i] + carry;
+            out[i] = (uint8_t)x;
+            carry = x >> 8;
+        }
+    }
+    return npg__int_minimal_len(out, n);
+}
+
+/* Python's int(d) == big, for a finite integral d: compare magnitudes bit by bit. Used only
+ * when |d| is too large for the 16-byte conversion; such ints are rare as keys. */
+static bool double_eq_big_slow(double d, const uint8_t *b, size_t n)
+{
+    bool neg = (b[n - 1] & 0x80) != 0;
+    if (neg != (d < 0)) return false;
+    int e;
+    double m = frexp(fabs(d), &e);
+    uint64_t mant = (uint64_t)ldexp(m, 53);
+    int shift = e - 53;
+    /* magnitude of b */
+    size_t nbits = n * 8;
+    for (size_t bit = 0; bit < nbits; bit++) {
+        /* bit of |b|: two's complement negation computed bit-serially */
+        unsigned bb;
+        if (!neg) {
+            bb = b[bit / 8] >> (bit % 8) & 1;
+        } else {
+            /* -x = ~x + 1: bit i is ~x_i xor (all lower bits of x are zero) */
+            bool lower_zero = true;
+            for (size_t j = 0; j < bit && lower_zero; j++)
+                if (b[j / 8] >> (j % 8) & 1) lower_zero = false;
+            unsigned xi = b[bit / 8] >> (bit % 8) & 1;
+            bb = lower_zero ? xi : !xi;
+        }
+        long rel = (long)bit - shift;
+        unsigned db = (rel >= 0 && rel < 53) ? (unsigned)(mant >> rel & 1) : 0;
+        if (bb != db) return false;
+    }
+    return (size_t)(shift + 53) <= nbits;
+}
+
+static bool f64_is_int64(double d, int64_t *out)
+{
+    if (!isfinite(d) || d != floor(d)) return false;
+    if (d < -9223372036854775808.0 || d >= 9223372036854775808.0) return false;
+    *out = (int64_t)d;
+    return true;
+}
+
+/* Normalise: complex with a zero imaginary part compares like its real part. */
+static void num_norm(num *x)
+{
+    if (x->t == NUM_C128 && x->im == 0.0) x->t = NUM_F64;
+}
+
+static bool num_eq(num a, num b)
+{
+    num_norm(&a);
+    num_norm(&b);
+    if (a.t > b.t) {
+        num t = a;
+        a = b;
+        b = t;
+    }
+    int64_t k;
+    switch (a.t) {
+    case NUM_I64:
+        if (b.t == NUM_I64) return a.i == b.i;
+        if (b.t == NUM_BIG) return false; /* big ints never fit int64 */
+        if (b.t == NUM_F64) return f64_is_int64(b.re, &k) && k == a.i;
+        return false;
+    case NUM_BIG:
+        if (b.t == NUM_BIG) return a.big_n == b.big_n && memcmp(a.big, b.big, a.big_n) == 0;
+        if (b.t == NUM_F64) {
+            if (!isfinite(b.re) || b.re != floor(b.re)) return false;
+            uint8_t tmp[16];
+            size_t n = double_to_big(b.re, tmp);
+            if (n) return n == a.big_n && memcmp(tmp, a.big, n) == 0;
+            return double_eq_big_slow(b.re, a.big, a.big_n);
+        }
+        return false;
+    case NUM_F64:
+        if (b.t == NUM_F64) return a.re == b.re;
+        return false;
+    case NUM_C128:
+        return a.re == b.re && a.im == b.im;
+    }
+    return false;
+}
+
+static uint64_t num_hash(num x)
+{
+    int64_t k;
+    num_norm(&x);
+    switch (x.t) {
+    case NUM_I64: return mix64((uint64_t)x.i);
+    case NUM_BIG: return hash_bytes(x.big, x.big_n, 7);
+    case NUM_F64:
+        if (f64_is_int64(x.re, &k)) return mix64((uint64_t)k);
+        if (isnan(x.re)) return 0x7ff8;
+        if (isfinite(x.re) && x.re == floor(x.re)) {
+            uint8_t tmp[16];
+            size_t n = double_to_big(x.re, tmp);
+            return n ? hash_bytes(tmp, n, 7) : 0x1234; /* huge integral floats share a bucket */
+        }
+        {
+            uint64_t bits;
+            memcpy(&bits, &x.re, 8);
+            return mix64(bits);
+        }
+    case NUM_C128: {
+        num r = x, i = x;
+        r.t = NUM_F64;
+        i.t = NUM_F64;
+        i.re = x.im;
+        return num_hash(r) * 1000003u ^ num_hash(i);
+    }
+    }
+    return 0;
+}
+
+static uint64_t load_uint(const uint8_t *p, size_t n, char order)
+{
+    uint64_t u = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t at = order == '>' ? n - 1 - i : i;
+        u |= (uint64_t)p[at] << (8 * i);
+    }
+    return u;
+}
+
+/* numpy scalar of a numeric kind as a Python number (np.float64(1.0) == 1 in Python). */
+static bool scalar_num(const npg_scalar *sc, num *x)
+{
+    const npg_dtype *d = sc->dtype;
+    if (!sc->data || d->nfields || d->base) return false;
+    size_t n = (size_t)d->itemsize;
+    char bo = d->byteorder;
+    uint64_t u;
+    switch (d->kind) {
+    case 'b':
+        x->t = NUM_I64;
+        x->i = sc->data[0] != 0;
+        return true;
+    case 'i':
+        if (n != 1 && n != 2 && n != 4 && n != 8) return false;
+        u = load_uint(sc->data, n, bo);
+        if (n < 8 && (u >> (8 * n - 1) & 1)) u |= ~(uint64_t)0 << (8 * n);
+        x->t = NUM_I64;
+        x->i = (int64_t)u;
+        return true;
+    case 'u':
+        if (n != 1 && n != 2 && n != 4 && n != 8) return false;
+        u = load_uint(sc->data, n, bo);
+        if (u <= INT64_MAX) {
+            x->t = NUM_I64;
+            x->i = (int64_t)u;
+            return true;
+        }
+        for (int i = 0; i < 8; i++) x->buf[i] = (uint8_t)(u >> (8 * i));
+        x->buf[8] = 0;
+        x->t = NUM_BIG;
+        x->big = x->buf;
+        x->big_n = 9;
+        return true;
+    case 'f':
+    case 'c': {
+        size_t part = d->kind == 'c' ? n / 2 : n;
+        double v[2] = {0, 0};
+        for (int k = 0; k < (d->kind == 'c' ? 2 : 1); k++) {
+            u = load_uint(sc->data + k * part, part, bo);
+            if (part == 2) v[k] = half_to_double((uint16_t)u);
+            else if (part == 4) {
+                uint32_t u32 = (uint32_t)u;
+                float f;
+                memcpy(&f, &u32, 4);
+                v[k] = f;
+            } else if (part == 8) memcpy(&v[k], &u, 8);
+            else return false; /* long double: not supported as a key */
+        }
+        x->t = d->kind == 'c' ? NUM_C128 : NUM_F64;
+        x->re = v[0];
+        x->im = v[1];
+        return true;
+    }
+    default: return false;
+    }
+}
+
+/* ------------------------------------------------------------------ key classes */
+
+typedef enum { KC_NONE, KC_NUM, KC_STR, KC_BYTES, KC_TUPLE, KC_FROZENSET, KC_OPAQUE, KC_BAD } key_class;
+
+typedef struct keyview {
+    key_class kc;
+    num n;
+    const uint8_t *p;
+    uint64_t len;
+} keyview;
+
+static key_class key_view(const npg_value *v, keyview *kv)
+{
+    memset(kv, 0, sizeof *kv);
+    switch (v->kind) {
+    case NPG_NONE: return kv->kc = KC_NONE;
+    case NPG_BOOL: kv->n.t = NUM_I64; kv->n.i = v->u.b; return kv->kc = KC_NUM;
+    case NPG_INT:
+        if (v->flags & NPG_VF_BIG) {
+            kv->n.t = NUM_BIG;
+            kv->n.big = v->u.s.p;
+            kv->n.big_n = (size_t)v->u.s.n;
+        } else {
+            kv->n.t = NUM_I64;
+            kv->n.i = v->u.i;
+        }
+        return kv->kc = KC_NUM;
+    case NPG_FLOAT: kv->n.t = NUM_F64; kv->n.re = v->u.f; return kv->kc = KC_NUM;
+    case NPG_COMPLEX:
+        kv->n.t = NUM_C128;
+        kv->n.re = v->u.c.re;
+        kv->n.im = v->u.c.im;
+        return kv->kc = KC_NUM;
+    case NPG_STR: kv->p = v->u.s.p; kv->len = v->u.s.n; return kv->kc = KC_STR;
+    case NPG_BYTES: kv->p = v->u.s.p; kv->len = v->u.s.n; return kv->kc = KC_BYTES;
+    case NPG_K_PY2STR:
+        if (v->sym) {
+            kv->p = v->u.s.p;
+            kv->len = v->u.s.n;
+            return kv->kc = KC_BYTES;
+        }
+        kv->p = v->u.s.alt;
+        kv->len = v->u.s.alt_n;
+        return kv->kc = KC_STR;
+    case NPG_TUPLE: return kv->kc = KC_TUPLE;
+    case NPG_FROZENSET: return kv->kc = KC_FROZENSET;
+    case NPG_SCALAR:
+        if (scalar_num(v->u.sc, &kv->n)) {
+            if (kv->n.t == NUM_BIG) kv->n.big = kv->n.buf; /* the view was copied */
+            return kv->kc = KC_NUM;
+        }
+        return kv->kc = KC_BAD;
+    case NPG_OPAQUE: return kv->kc = KC_OPAQUE;
+    default: return kv->kc = KC_BAD;
+    }
+}
+
+static int unhashable(npg_vm *vm, const npg_value *v)
+{
+    const char *what = v->kind == NPG_SCALAR ? "numpy scalar of this kind"
+                       : v->kind < NPG_K_PY2STR ? npg_kind_name((npg_kind)v->kind) : "value";
+    return npg__fail(vm, NPG_E_UNHASHABLE, "%s cannot be a dict key or set item", what);
+}
+
+/* Make room on the scratch stack. */
+static int work_reserve(npg_vm *vm, size_t need)
+{
+    if (need <= vm->work_cap) return NPG_OK;
+    size_t cap = vm->work_cap ? vm->work_cap * 2 : 64;
+    while (cap < need) cap *= 2;
+    npg_value **w = npg__mem_realloc(&vm->doc->mem, vm->work, vm->work_cap * sizeof *w, cap * sizeof *w);
+    if (!w) return npg__fail_alloc(vm);
+    vm->work = w;
+    vm->work_cap = cap;
+    return NPG_OK;
+}
+
+/* Every step of hashing or comparing costs one op, so that keys built as a DAG of shared
+ * tuples (exponential when expanded) are bounded by max_ops. */
+static int charge_op(npg_vm *vm)
+{
+    if (++vm->ops > vm->lim->max_ops)
+        return npg__fail(vm, NPG_E_LIMIT_OPS, "more than %llu operations",
+                         (unsigned long long)vm->lim->max_ops);
+    return NPG_OK;
+}
+
+static uint64_t leaf_hash(const keyview *kv)
+{
+    switch (kv->kc) {
+    case KC_NONE: return 0x9e3779b97f4a7c15ULL;
+    case KC_NUM: return num_hash(kv->n);
+    case KC_STR: return hash_bytes(kv->p, kv->len, 1);
+    case KC_BYTES: return hash_bytes(kv->p, kv->len, 2);
+    default: return 0;
+    }
+}
+
+static int frozenset_hash_from_items(npg_vm *vm, npg_value *fs);
+
+/* Hash of a hashable value, computed once and cached. Tuples are hashed post-order with an
+ * explicit stack (a key may be a tuple nested max_depth deep). */
+static int value_hash(npg_vm *vm, npg_value *root, uint64_t *out)
+{
+    if (root->flags & NPG_VF_HASHED) {
+        *out = root->hash;
+        return NPG_OK;
+    }
+    if (root->flags & NPG_VF_UNHASHABLE) return unhashable(vm, root);
+    size_t base = 0, top = 0;
+    int rc = work_reserve(vm, 1);
+    if (rc) return rc;
+    vm->work[top++] = root;
+    while (top > base) {
+        npg_value *v = vm->work[top - 1];
+        if ((rc = charge_op(vm))) return rc;
+        if (v->flags & NPG_VF_HASHED) {
+            top--;
+            continue;
+        }
+        keyview kv;
+        key_class kc = key_view(v, &kv);
+        if (kc == KC_BAD) {
+            root->flags |= NPG_VF_UNHASHABLE;
+            return unhashable(vm, v);
+        }
+        if (kc == KC_FROZENSET) {
+            if ((rc = frozenset_hash_from_items(vm, v))) return rc;
+            top--;
+            continue;
+        }
+        if (kc != KC_TUPLE) {
+            v->hash = kc == KC_OPAQUE ? (uint64_t)(uintptr_t)v : leaf_hash(&kv);
+            v->flags |= NPG_VF_HASHED;
+            top--;
+            continue;
+        }
+        /* tuple: hash children first */
+        size_t pushed = 0;
+        for (size_t i = 0; i < v->u.c_.n; i++) {
+            npg_value *c = v->u.c_.items[i];
+            if (c->flags & NPG_VF_HASHED) continue;
+            if (c->flags & NPG_VF_UNHASHABLE) {
+                v->flags |= NPG_VF_UNHASHABLE;
+                return unhashable(vm, c);
+            }
+            if ((rc = work_reserve(vm, top + 1))) return rc;
+            vm->work[top++] = c;
+            pushed++;
+        }
+        if (pushed) continue;
+        uint64_t h = 0x345678 ^ v->u.c_.n;
+        for (size_t i = 0; i < v->u.c_.n; i++) h = (h ^ v->u.c_.items[i]->hash) * 1000003u;
+        v->hash = mix64(h);
+        v->flags |= NPG_VF_HASHED;
+        top--;
+    }
+    *out = root->hash;
+    return NPG_OK;
+}
+
+/* A frozenset's items were hashed when they were added; combine them order-independently. */
+static int frozenset_hash_from_items(npg_vm *vm, npg_value *fs)
+{
+    uint64_t h = 0x1f2e3d4c ^ fs->u.c_.n;
+    for (size_t i = 0; i < fs->u.c_.n; i++) h += mix64(fs->u.c_.items[i]->hash);
+    (void)vm;
+    fs->hash = mix64(h);
+    fs->flags |= NPG_VF_HASHED;
+    return NPG_OK;
+}
+
+static int set_lookup(npg_vm *vm, const npg_value *set, npg_value *key, uint64_t h, int depth,
+                      size_t base, bool *found);
+
+/* Python equality of two hashable values (both already hashed). Tuples are compared with an
+ * explicit stack of pairs; frozensets by membership, nesting at most 32 frozensets deep. */
+static int keys_equal(npg_vm *vm, npg_value *a, npg_value *b, int depth, size_t base, bool *eq)
+{
+    int rc;
+    if (depth > 32) return npg__fail(vm, NPG_E_LIMIT_DEPTH, "frozensets nested too deep in a key");
+    /* pairs live on the scratch stack above `base`, which an outer comparison is using */
+    size_t top = base;
+    if ((rc = work_reserve(vm, top + 3))) return rc;
+    vm->work[top++] = a;
+    vm->work[top++] = b;
+    *eq = true;
+    while (top > base) {
+        npg_value *y = vm->work[--top], *x = vm->work[--top];
+        if ((rc = charge_op(vm))) return rc;
+        if (x == y) continue;
+        if (x->hash != y->hash) goto differ;
+        keyview kx, ky;
+        key_class cx = key_view(x, &kx), cy = key_view(y, &ky);
+        if (cx != cy) goto differ;
+        switch (cx) {
+        case KC_NONE: continue;
+        case KC_NUM:
+            if (!num_eq(kx.n, ky.n)) goto differ;
+            continue;
+        case KC_STR:
+        case KC_BYTES:
+            if (kx.len != ky.len || memcmp(kx.p, ky.p, (size_t)kx.len) != 0) goto differ;
+            continue;
+        case KC_TUPLE:
+            if (x->u.c_.n != y->u.c_.n) goto differ;
+            if ((rc = work_reserve(vm, top + 2 * x->u.c_.n + 1))) return rc;
+            for (size_t i = x->u.c_.n; i-- > 0;) {
+                vm->work[top++] = x->u.c_.items[i];
+                vm->work[top++] = y->u.c_.items[i];
+            }
+            continue;
+        case KC_FROZENSET: {
+            if (x->u.c_.n != y->u.c_.n) goto differ;
+            for (size_t i = 0; i < x->u.c_.n; i++) {
+                bool found;
+                npg_value *item = x->u.c_.items[i];
+                rc = set_lookup(vm, y, item, item->hash, depth + 1, top, &found);
+                if (rc) return rc;
+                if (!found) goto differ;
+            }
+            continue;
+        }
+        default: goto differ; /* opaque values are equal only to themselves */
+        }
+    }
+    return NPG_OK;
+differ:
+    *eq = false;
+    return NPG_OK;
+}
+
+/* ------------------------------------------------------------------ hashed collections */
+
+/* Slot i of a dict holds keys at items[2i]; a set holds items[i]. */
+static npg_value *entry_key(const npg_value *c, size_t i)
+{
+    bool is_dict = c->kind == NPG_DICT || c->kind == NPG_ORDERED_DICT;
+    return c->u.c_.items[is_dict ? 2 * i : i];
+}
+
+static size_t entry_count(const npg_value *c) { return c->u.c_.n; }
+
+enum { LINEAR_MAX = 8 };
+
+static int set_lookup(npg_vm *vm, const npg_value *c, npg_value *key, uint64_t h, int depth,
+                      size_t base, bool *found)
+{
+    size_t n = entry_count(c);
+    *found = false;
+    int rc;
+    if (!c->u.c_.index) {
+        for (size_t i = 0; i < n; i++) {
+            npg_value *k = entry_key(c, i);
+            if (k->hash != h && k != key) continue;
+            if ((rc = keys_equal(vm, k, key, depth, base, found))) return rc;
+            if (*found) return NPG_OK;
+        }
+        return NPG_OK;
+    }
+    uint32_t mask = c->u.c_.index_cap - 1;
+    for (uint32_t s = (uint32_t)h & mask;; s = (s + 1) & mask) {
+        uint32_t e = c->u.c_.index[s];
+        if (!e) return NPG_OK;
+        npg_value *k = entry_key(c, e - 1);
+        if (k->hash != h && k != key) continue;
+        if ((rc = keys_equal(vm, k, key, depth, base, found))) return rc;
+        if (*found) return NPG_OK;
+    }
+}
+
+static void index_put(npg_value *c, size_t entry)
+{
+    uint32_t mask = c->u.c_.index_cap - 1;
+    uint32_t s = (uint32_t)entry_key(c, entry)->hash & mask;
+    while (c->u.c_.index[s]) s = (s + 1) & mask;
+    c->u.c_.index[s] = (uint32_t)entry + 1;
+}
+
+/* Keep the index at most half full; build it once the collection outgrows a linear scan. */
+static int index_reserve(npg_vm *vm, npg_value *c, size_t entries, bool *rebuilt)
+{
+    *rebuilt = false;
+    if (entries <= LINEAR_MAX) return NPG_OK;
+    if (entries >= UINT32_MAX / 4) return npg__fail(vm, NPG_E_LIMIT_CONTAINER, "collection too large");
+    if (c->u.c_.index && (size_t)c->u.c_.index_cap >= 2 * entries) return NPG_OK;
+    uint32_t cap = 32;
+    while (cap < 2 * entries) cap *= 2;
+    uint32_t *idx = npg__arena_zalloc(vm->arena, (size_t)cap * sizeof *idx);
+    if (!idx) return npg__fail_alloc(vm);
+    c->u.c_.index = idx;
+    c->u.c_.index_cap = cap;
+    for (size_t i = 0; i < entries; i++) index_put(c, i);
+    *rebuilt = true;
+    return NPG_OK;
+}
+
+/* Insert key (and val for dicts) after checking hashability and uniqueness. In scan mode an
+ * opaque key is accepted without comparison: it stands for something already refused. */
+static int coll_insert(npg_vm *vm, npg_value *c, npg_value *key, npg_value *val)
+{
+    bool is_dict = val != NULL;
+    size_t n = entry_count(c);
+    int rc = npg__check_len(vm, n + 1);
+    if (!rc) rc = npg__no_symbol(vm, key);
+    if (!rc && val) rc = npg__no_symbol(vm, val);
+    if (rc) return rc;
+    if (!(key->flags & NPG_VF_OPAQUE)) {
+        uint64_t h;
+        bool dup;
+        if ((rc = value_hash(vm, key, &h))) return rc;
+        if ((rc = set_lookup(vm, c, key, h, 0, 0, &dup))) return rc;
+        if (dup) return npg__fail(vm, NPG_E_DUPLICATE_KEY, is_dict ? "duplicate dict key" : "duplicate set item");
+    } else {
+        key->hash = (uint64_t)(uintptr_t)key;
+        key->flags |= NPG_VF_HASHED;
+    }
+    if ((rc = npg__note_depth(vm, c, key))) return rc;
+    if (is_dict && (rc = npg__note_depth(vm, c, val))) return rc;
+    size_t slot = is_dict ? 2 * n : n;
+    if ((rc = npg__reserve_items(vm, c, slot + (is_dict ? 2 : 1)))) return rc;
+    c->u.c_.items[slot] = key;
+    if (is_dict) c->u.c_.items[slot + 1] = val;
+    c->u.c_.n = n + 1;
+    bool rebuilt;
+    if ((rc = index_reserve(vm, c, n + 1, &rebuilt))) return rc;
+    if (c->u.c_.index && !rebuilt) index_put(c, n);
+    return NPG_OK;
+}
+
+int npg__dict_set(npg_vm *vm, npg_value *dict, npg_value *key, npg_value *val)
+{
+    return coll_insert(vm, dict, key, val);
+}
+
+int npg__set_add(npg_vm *vm, npg_value *set, npg_value *item)
+{
+    int rc = coll_insert(vm, set, item, NULL);
+    if (rc == NPG_OK && set->kind == NPG_FROZENSET) set->flags &= (uint8_t)~NPG_VF_HASHED;
+    return rc;
+}
