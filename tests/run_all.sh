@@ -19,6 +19,12 @@ cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
 
+echo "== clang build (-Werror) and unit tests"
+cmake -S . -B build-clang -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DNPG_BUILD_BENCH=OFF -DNPG_PYTHON="$py" >/dev/null
+cmake --build build-clang -j"$jobs"
+ctest --test-dir build-clang --output-on-failure -j"$jobs" -L unit
+
 echo "== valgrind (C test programs of the normal build)"
 fail=0
 for t in build/tests/test_*; do

@@ -45,7 +45,8 @@ static int limits_valid(const npg_limits *l)
         !l->max_fields || !l->max_findings || !l->max_header_len || !l->max_zip_members ||
         !l->max_uncompressed || !l->max_ratio)
         return 0;
-    if (l->max_ndim > NPG_MAX_NDIM || l->max_memo > ((size_t)1 << 30) || l->max_depth > UINT32_MAX - 1)
+    if (l->max_ndim > NPG_MAX_NDIM || l->max_memo > ((size_t)1 << 30) || l->max_depth > UINT32_MAX - 1 ||
+        l->max_container_len > ((size_t)1 << 30))
         return 0;
     return 1;
 }

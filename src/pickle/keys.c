@@ -53,59 +53,30 @@ static double half_to_double(uint16_t h)
     return (h & 0x8000) ? -v : v;
 }
 
-/* Integer value of a finite, integral double with |d| >= 2^63, as minimal two's complement. */
-static size_t double_to_big(double d, uint8_t *out /* 16 bytes */)
+enum { BIG_FLOAT_BYTES = 136 }; /* 2^1024 needs 129 bytes plus a sign byte */
+
+/* Integer value of a finite, integral double, as minimal two's complement (any magnitude a
+ * double can hold), so that a huge float and the equal int compare and hash alike. */
+static size_t double_to_big(double d, uint8_t out[BIG_FLOAT_BYTES])
 {
     int e;
     double m = frexp(fabs(d), &e); /* |d| = m * 2^e, 0.5 <= m < 1 */
     uint64_t mant = (uint64_t)ldexp(m, 53);
-    int shift = e - 53; /* >= 11 here, and <= 971; we only need values that fit 16 bytes */
-    memset(out, 0, 16);
-    if (shift < 0 || shift > 64) return 0; /* beyond 2^117 is compared via the other path */
-    for (int bit = 0; bit < 53; bit++)
-        if (mant >> bit & 1) out[(bit + shift) / 8] |= (uint8_t)(1u << ((bit + shift) % 8));
-    size_t n = 16;
+    int shift = e - 53;
+    memset(out, 0, BIG_FLOAT_BYTES);
+    for (int bit = 0; bit < 53; bit++) {
+        int at = bit + shift;
+        if (at >= 0 && (mant >> bit & 1)) out[at / 8] |= (uint8_t)(1u << (at % 8));
+    }
     if (d < 0) {
         unsigned carry = 1;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < BIG_FLOAT_BYTES; i++) {
             unsigned x = (uint8_t)~out[i] + carry;
             out[i] = (uint8_t)x;
             carry = x >> 8;
         }
     }
-    return npg__int_minimal_len(out, n);
-}
-
-/* Python's int(d) == big, for a finite integral d: compare magnitudes bit by bit. Used only
- * when |d| is too large for the 16-byte conversion; such ints are rare as keys. */
-static bool double_eq_big_slow(double d, const uint8_t *b, size_t n)
-{
-    bool neg = (b[n - 1] & 0x80) != 0;
-    if (neg != (d < 0)) return false;
-    int e;
-    double m = frexp(fabs(d), &e);
-    uint64_t mant = (uint64_t)ldexp(m, 53);
-    int shift = e - 53;
-    /* magnitude of b */
-    size_t nbits = n * 8;
-    for (size_t bit = 0; bit < nbits; bit++) {
-        /* bit of |b|: two's complement negation computed bit-serially */
-        unsigned bb;
-        if (!neg) {
-            bb = b[bit / 8] >> (bit % 8) & 1;
-        } else {
-            /* -x = ~x + 1: bit i is ~x_i xor (all lower bits of x are zero) */
-            bool lower_zero = true;
-            for (size_t j = 0; j < bit && lower_zero; j++)
-                if (b[j / 8] >> (j % 8) & 1) lower_zero = false;
-            unsigned xi = b[bit / 8] >> (bit % 8) & 1;
-            bb = lower_zero ? xi : !xi;
-        }
-        long rel = (long)bit - shift;
-        unsigned db = (rel >= 0 && rel < 53) ? (unsigned)(mant >> rel & 1) : 0;
-        if (bb != db) return false;
-    }
-    return (size_t)(shift + 53) <= nbits;
+    return npg__int_minimal_len(out, BIG_FLOAT_BYTES);
 }
 
 static bool f64_is_int64(double d, int64_t *out)
@@ -142,10 +113,9 @@ static bool num_eq(num a, num b)
         if (b.t == NUM_BIG) return a.big_n == b.big_n && memcmp(a.big, b.big, a.big_n) == 0;
         if (b.t == NUM_F64) {
             if (!isfinite(b.re) || b.re != floor(b.re)) return false;
-            uint8_t tmp[16];
+            uint8_t tmp[BIG_FLOAT_BYTES];
             size_t n = double_to_big(b.re, tmp);
-            if (n) return n == a.big_n && memcmp(tmp, a.big, n) == 0;
-            return double_eq_big_slow(b.re, a.big, a.big_n);
+            return n == a.big_n && memcmp(tmp, a.big, n) == 0;
         }
         return false;
     case NUM_F64:
@@ -168,9 +138,9 @@ static uint64_t num_hash(num x)
         if (f64_is_int64(x.re, &k)) return mix64((uint64_t)k);
         if (isnan(x.re)) return 0x7ff8;
         if (isfinite(x.re) && x.re == floor(x.re)) {
-            uint8_t tmp[16];
+            uint8_t tmp[BIG_FLOAT_BYTES];
             size_t n = double_to_big(x.re, tmp);
-            return n ? hash_bytes(tmp, n, 7) : 0x1234; /* huge integral floats share a bucket */
+            return hash_bytes(tmp, n, 7); /* as the equal int hashes */
         }
         {
             uint64_t bits;
@@ -431,61 +401,114 @@ static int frozenset_hash_from_items(npg_vm *vm, npg_value *fs)
 static int set_lookup(npg_vm *vm, const npg_value *set, npg_value *key, uint64_t h, int depth,
                       size_t base, bool *found);
 
+/* The representative of v's equality class: tuples and frozensets proved equal are linked, so a
+ * key built as a DAG of shared tuples is compared in linear time, not once per path. */
+static npg_value *canon(npg_value *v)
+{
+    if (v->kind != NPG_TUPLE && v->kind != NPG_FROZENSET) return v;
+    npg_value *r = v;
+    while (r->u.c_.canon) r = r->u.c_.canon;
+    while (v != r) { /* path compression */
+        npg_value *next = v->u.c_.canon;
+        v->u.c_.canon = r;
+        v = next;
+    }
+    return r;
+}
+
+static void unite(npg_value *x, npg_value *y)
+{
+    x = canon(x);
+    y = canon(y);
+    if (x != y) y->u.c_.canon = x;
+}
+
+static int frames_reserve(npg_vm *vm, size_t need)
+{
+    if (need <= vm->frames_cap) return NPG_OK;
+    size_t cap = vm->frames_cap ? vm->frames_cap * 2 : 32;
+    while (cap < need) cap *= 2;
+    npg_eqframe *f = npg__mem_realloc(&vm->doc->mem, vm->frames, vm->frames_cap * sizeof *f, cap * sizeof *f);
+    if (!f) return npg__fail_alloc(vm);
+    vm->frames = f;
+    vm->frames_cap = cap;
+    return NPG_OK;
+}
+
+/* First look at a pair: settles leaves and frozensets, says whether a tuple pair needs its
+ * children compared (*descend). */
+static int compare_shallow(npg_vm *vm, npg_value *x, npg_value *y, int depth, size_t base,
+                           bool *eq, bool *descend)
+{
+    *eq = true;
+    *descend = false;
+    if (x == y) return NPG_OK;
+    *eq = false;
+    if (x->hash != y->hash) return NPG_OK;
+    keyview kx, ky;
+    key_class cx = key_view(x, &kx), cy = key_view(y, &ky);
+    if (cx != cy) return NPG_OK;
+    switch (cx) {
+    case KC_NONE: *eq = true; return NPG_OK;
+    case KC_NUM: *eq = num_eq(kx.n, ky.n); return NPG_OK;
+    case KC_STR:
+    case KC_BYTES: *eq = kx.len == ky.len && memcmp(kx.p, ky.p, (size_t)kx.len) == 0; return NPG_OK;
+    case KC_TUPLE:
+        if (x->u.c_.n != y->u.c_.n) return NPG_OK;
+        *eq = true;
+        *descend = x->u.c_.n > 0;
+        if (!*descend) unite(x, y);
+        return NPG_OK;
+    case KC_FROZENSET:
+        if (x->u.c_.n != y->u.c_.n) return NPG_OK;
+        for (size_t i = 0; i < x->u.c_.n; i++) {
+            bool found;
+            npg_value *item = x->u.c_.items[i];
+            int rc = set_lookup(vm, y, item, item->hash, depth + 1, base, &found);
+            if (rc) return rc;
+            if (!found) return NPG_OK;
+        }
+        *eq = true;
+        unite(x, y);
+        return NPG_OK;
+    default: return NPG_OK; /* opaque values are equal only to themselves */
+    }
+}
+
 /* Python equality of two hashable values (both already hashed). Tuples are compared with an
- * explicit stack of pairs; frozensets by membership, nesting at most 32 frozensets deep. */
+ * explicit stack of (x, y, next child) frames; a pair proved equal is united, so shared
+ * sub-tuples are compared once. Frozensets compare by membership, at most 32 levels deep. */
 static int keys_equal(npg_vm *vm, npg_value *a, npg_value *b, int depth, size_t base, bool *eq)
 {
     int rc;
     if (depth > 32) return npg__fail(vm, NPG_E_LIMIT_DEPTH, "frozensets nested too deep in a key");
-    /* pairs live on the scratch stack above `base`, which an outer comparison is using */
-    size_t top = base;
-    if ((rc = work_reserve(vm, top + 3))) return rc;
-    vm->work[top++] = a;
-    vm->work[top++] = b;
-    *eq = true;
-    while (top > base) {
-        npg_value *y = vm->work[--top], *x = vm->work[--top];
+    size_t top = base; /* frames live above `base`, which an outer comparison is using */
+    npg_value *x = a, *y = b;
+    for (;;) {
+        bool descend;
         if ((rc = charge_op(vm))) return rc;
-        if (x == y) continue;
-        if (x->hash != y->hash) goto differ;
-        keyview kx, ky;
-        key_class cx = key_view(x, &kx), cy = key_view(y, &ky);
-        if (cx != cy) goto differ;
-        switch (cx) {
-        case KC_NONE: continue;
-        case KC_NUM:
-            if (!num_eq(kx.n, ky.n)) goto differ;
-            continue;
-        case KC_STR:
-        case KC_BYTES:
-            if (kx.len != ky.len || memcmp(kx.p, ky.p, (size_t)kx.len) != 0) goto differ;
-            continue;
-        case KC_TUPLE:
-            if (x->u.c_.n != y->u.c_.n) goto differ;
-            if ((rc = work_reserve(vm, top + 2 * x->u.c_.n + 1))) return rc;
-            for (size_t i = x->u.c_.n; i-- > 0;) {
-                vm->work[top++] = x->u.c_.items[i];
-                vm->work[top++] = y->u.c_.items[i];
-            }
-            continue;
-        case KC_FROZENSET: {
-            if (x->u.c_.n != y->u.c_.n) goto differ;
-            for (size_t i = 0; i < x->u.c_.n; i++) {
-                bool found;
-                npg_value *item = x->u.c_.items[i];
-                rc = set_lookup(vm, y, item, item->hash, depth + 1, top, &found);
-                if (rc) return rc;
-                if (!found) goto differ;
-            }
-            continue;
+        x = canon(x);
+        y = canon(y);
+        if ((rc = compare_shallow(vm, x, y, depth, top, eq, &descend))) return rc;
+        if (!*eq) return NPG_OK;
+        if (descend) {
+            if ((rc = frames_reserve(vm, top + 1))) return rc;
+            vm->frames[top++] = (npg_eqframe){x, y, 0};
         }
-        default: goto differ; /* opaque values are equal only to themselves */
+        /* next pair: the next child of the innermost unfinished tuple pair */
+        for (;;) {
+            if (top == base) return NPG_OK;
+            npg_eqframe *f = &vm->frames[top - 1];
+            if (f->next < f->x->u.c_.n) {
+                x = f->x->u.c_.items[f->next];
+                y = f->y->u.c_.items[f->next];
+                f->next++;
+                break;
+            }
+            unite(f->x, f->y); /* every child matched */
+            top--;
         }
     }
-    return NPG_OK;
-differ:
-    *eq = false;
-    return NPG_OK;
 }
 
 /* ------------------------------------------------------------------ hashed collections */
@@ -579,7 +602,7 @@ static int coll_insert(npg_vm *vm, npg_value *c, npg_value *key, npg_value *val)
     if ((rc = npg__reserve_items(vm, c, slot + (is_dict ? 2 : 1)))) return rc;
     c->u.c_.items[slot] = key;
     if (is_dict) c->u.c_.items[slot + 1] = val;
-    c->u.c_.n = n + 1;
+    c->u.c_.n = (uint32_t)(n + 1);
     bool rebuilt;
     if ((rc = index_reserve(vm, c, n + 1, &rebuilt))) return rc;
     if (c->u.c_.index && !rebuilt) index_put(c, n);

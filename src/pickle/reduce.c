@@ -68,19 +68,18 @@ static int read_shape(npg_vm *vm, const npg_value *v, uint64_t **shape, size_t *
         return npg__fail(vm, NPG_E_LIMIT_NDIM, "array with %zu dimensions (limit %zu)", n, vm->lim->max_ndim);
     uint64_t *s = npg__arena_alloc(vm->arena, (n ? n : 1) * sizeof *s);
     if (!s) return npg__fail_alloc(vm);
-    uint64_t prod = 1;
-    bool overflow = false;
+    /* NumPy refuses a shape whose non-zero dimensions multiply past its index type even when
+     * another dimension is 0; so do we, so that no later stride computation can overflow */
+    uint64_t prod = 1, nonzero = 1;
     for (size_t i = 0; i < n; i++) {
         int64_t d;
         if (it[i]->kind != NPG_INT || !npg__as_i64(it[i], &d) || d < 0)
             return npg__fail(vm, NPG_E_ARRAY, "array dimension %zu is not a non-negative int", i);
         s[i] = (uint64_t)d;
-        if (!npg__mul_u64(prod, s[i], &prod)) overflow = true;
+        if (d && (!npg__mul_u64(nonzero, s[i], &nonzero) || nonzero > INT64_MAX))
+            return npg__fail(vm, NPG_E_LIMIT_ARRAY, "array shape product overflows");
+        prod *= s[i]; /* <= nonzero, cannot overflow */
     }
-    /* a zero dimension makes the product 0 even if other dimensions overflowed */
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == 0) overflow = false, prod = 0;
-    if (overflow) return npg__fail(vm, NPG_E_LIMIT_ARRAY, "array shape product overflows");
     *shape = s;
     *ndim = n;
     *size = prod;
@@ -218,7 +217,7 @@ static int set_object_items(npg_vm *vm, npg_value *node, npg_array *arr, const n
     if (raw->kind != NPG_LIST) return npg__fail(vm, NPG_E_ARRAY, "object array data is not a list");
     if (raw->u.c_.n != arr->size)
         return npg__fail(vm, NPG_E_ARRAY, "object array of %llu elements with a list of %zu",
-                         (unsigned long long)arr->size, raw->u.c_.n);
+                         (unsigned long long)arr->size, (size_t)raw->u.c_.n);
     /* a copy of the item pointers: the list object may still be appended to later */
     arr->objects = npg__arena_alloc(vm->arena, (raw->u.c_.n ? raw->u.c_.n : 1) * sizeof(npg_value *));
     if (!arr->objects) return npg__fail_alloc(vm);

@@ -133,7 +133,7 @@ int npg__reserve_items(npg_vm *vm, npg_value *c, size_t need)
     npg_value **items = npg__arena_grow(vm->arena, c->u.c_.items, old, bytes);
     if (!items) return npg__fail_alloc(vm);
     c->u.c_.items = items;
-    c->u.c_.cap = cap;
+    c->u.c_.cap = (uint32_t)cap;
     return NPG_OK;
 }
 
@@ -163,7 +163,7 @@ int npg__seq_append(npg_vm *vm, npg_value *seq, npg_value *item)
     if (rc == NPG_OK) rc = npg__reserve_items(vm, seq, n + 1);
     if (rc != NPG_OK) return rc;
     seq->u.c_.items[n] = item;
-    seq->u.c_.n = n + 1;
+    seq->u.c_.n = (uint32_t)(n + 1);
     return NPG_OK;
 }
 
@@ -178,7 +178,7 @@ npg_value *npg__new_tuple(npg_vm *vm, npg_value *const *items, size_t n)
     for (size_t i = 0; i < n; i++)
         if (npg__note_depth(vm, t, items[i]) != NPG_OK) return NULL;
     if (n) memcpy(t->u.c_.items, items, n * sizeof *items);
-    t->u.c_.n = n;
+    t->u.c_.n = (uint32_t)n;
     return t;
 }
 

@@ -69,12 +69,18 @@ struct npg_value {
         struct { const uint8_t *p; uint64_t n; const uint8_t *alt; uint64_t alt_n; } s;
         /* tuple, list: items; set/frozenset: items plus a hash index; dict: n entries, keys and
          * values interleaved in 2*n slots, plus a hash index */
-        struct { struct npg_value **items; size_t n, cap; uint32_t *index; uint32_t index_cap; } c_;
+        struct {
+            struct npg_value **items;
+            uint32_t n, cap;          /* max_container_len is capped below 2^32 */
+            uint32_t *index;
+            uint32_t index_cap;
+            struct npg_value *canon;  /* tuple/frozenset: an equal value proved earlier (union-find) */
+        } c_;
         npg_array *arr;
         const npg_dtype *dt;
         npg_dtype *pending_dt;
         npg_scalar *sc;
-        struct { const char *name; } opq;
+        struct { const char *name; } opq; /* NPG_OPAQUE and NPG_K_SYMBOL: the global's name */
     } u;
 };
 

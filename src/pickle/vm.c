@@ -178,6 +178,18 @@ static void global_name(char *out, size_t cap, const uint8_t *m, size_t mn, cons
     }
 }
 
+/* Opaque values made from a refused global carry its severity (high or critical) and its
+ * "module.name"; those made otherwise (a refused opcode's result) have neither. */
+static npg_severity opaque_severity(const npg_value *v)
+{
+    return v->sym >= NPG_SEV_HIGH && v->sym <= NPG_SEV_CRITICAL ? (npg_severity)v->sym : NPG_SEV_HIGH;
+}
+
+static const char *opaque_global(const npg_value *v)
+{
+    return v->kind == NPG_K_SYMBOL || (v->sym >= NPG_SEV_HIGH && v->sym <= NPG_SEV_CRITICAL) ? v->u.opq.name : NULL;
+}
+
 /* ------------------------------------------------------------------ handlers: control */
 
 static int op_PROTO(npg_vm *vm, const npg_arg *a)
@@ -249,15 +261,15 @@ static int op_POP(npg_vm *vm, const npg_arg *a)
         vm->nmarks--;
         return NPG_OK;
     }
-    npg_value **items;
+    npg_value **items = NULL;
     return pop_n(vm, 1, &items);
 }
 
 static int op_POP_MARK(npg_vm *vm, const npg_arg *a)
 {
     (void)a;
-    npg_value **items;
-    size_t n;
+    npg_value **items = NULL;
+    size_t n = 0;
     return pop_mark(vm, &items, &n);
 }
 
@@ -344,6 +356,7 @@ static int push_utf8(npg_vm *vm, const npg_arg *a)
 {
     size_t bad;
     if (!npg__utf8_valid(a->p, a->n, &bad)) {
+        /* point at the offending byte, not the opcode: a string may be megabytes long */
         vm->op_start = (size_t)(a->p - vm->cur.p) + bad;
         return npg__fail(vm, NPG_E_UTF8, "invalid UTF-8 in %s", npg__opinfo[vm->op].name);
     }
@@ -354,9 +367,19 @@ static int op_BINUNICODE(npg_vm *vm, const npg_arg *a) { return push_utf8(vm, a)
 static int op_SHORT_BINUNICODE(npg_vm *vm, const npg_arg *a) { return push_utf8(vm, a); }
 static int op_BINUNICODE8(npg_vm *vm, const npg_arg *a) { return push_utf8(vm, a); }
 
+/* Text arguments have no length field, but they are strings all the same. */
+static int check_text_len(npg_vm *vm, const npg_arg *a)
+{
+    if ((uint64_t)a->n > vm->lim->max_string_len)
+        return npg__fail(vm, NPG_E_LIMIT_STRING, "%s of %zu bytes is beyond the limit of %llu",
+                         npg__opinfo[vm->op].name, a->n, (unsigned long long)vm->lim->max_string_len);
+    return NPG_OK;
+}
+
 static int op_UNICODE(npg_vm *vm, const npg_arg *a)
 {
     size_t cap, n;
+    if (check_text_len(vm, a)) return vm->doc->status;
     if (!npg__mul_sz(a->n, 2, &cap)) return npg__fail(vm, NPG_E_LIMIT_ALLOC, "UNICODE too long");
     uint8_t *out = scratch(vm, cap);
     if (!out) return vm->doc->status;
@@ -395,7 +418,8 @@ static int push_py2str(npg_vm *vm, const uint8_t *p, size_t n, bool borrowed)
 
 static int op_STRING(npg_vm *vm, const npg_arg *a)
 {
-    size_t n;
+    size_t n = 0;
+    if (check_text_len(vm, a)) return vm->doc->status;
     uint8_t *out = scratch(vm, a->n);
     if (!out) return vm->doc->status;
     int rc = npg__text_string(a->p, a->n, out, a->n, &n, &vm->diag);
@@ -414,7 +438,7 @@ static int op_EMPTY_TUPLE(npg_vm *vm, const npg_arg *a) { (void)a; return push(v
 
 static int tuple_n(npg_vm *vm, size_t n)
 {
-    npg_value **items;
+    npg_value **items = NULL;
     int rc = pop_n(vm, n, &items);
     return rc ? rc : push(vm, npg__new_tuple(vm, items, n));
 }
@@ -426,8 +450,8 @@ static int op_TUPLE3(npg_vm *vm, const npg_arg *a) { (void)a; return tuple_n(vm,
 static int op_TUPLE(npg_vm *vm, const npg_arg *a)
 {
     (void)a;
-    npg_value **items;
-    size_t n;
+    npg_value **items = NULL;
+    size_t n = 0;
     int rc = pop_mark(vm, &items, &n);
     return rc ? rc : push(vm, npg__new_tuple(vm, items, n));
 }
@@ -435,8 +459,8 @@ static int op_TUPLE(npg_vm *vm, const npg_arg *a)
 static int op_LIST(npg_vm *vm, const npg_arg *a)
 {
     (void)a;
-    npg_value **items;
-    size_t n;
+    npg_value **items = NULL;
+    size_t n = 0;
     int rc = pop_mark(vm, &items, &n);
     if (rc) return rc;
     npg_value *list = npg__new(vm, NPG_LIST);
@@ -456,8 +480,8 @@ static int fill_dict(npg_vm *vm, npg_value *dict, npg_value **items, size_t n)
 static int op_DICT(npg_vm *vm, const npg_arg *a)
 {
     (void)a;
-    npg_value **items;
-    size_t n;
+    npg_value **items = NULL;
+    size_t n = 0;
     int rc = pop_mark(vm, &items, &n);
     if (rc) return rc;
     npg_value *dict = npg__new(vm, NPG_DICT);
@@ -469,8 +493,8 @@ static int op_DICT(npg_vm *vm, const npg_arg *a)
 static int op_FROZENSET(npg_vm *vm, const npg_arg *a)
 {
     (void)a;
-    npg_value **items;
-    size_t n;
+    npg_value **items = NULL;
+    size_t n = 0;
     int rc = pop_mark(vm, &items, &n);
     if (rc) return rc;
     npg_value *set = npg__new(vm, NPG_FROZENSET);
@@ -487,8 +511,8 @@ static int check_target(npg_vm *vm, const npg_value *t, int kind1, int kind2, bo
     if (t->kind == kind1 || t->kind == kind2) return NPG_OK;
     if (t->kind == NPG_OPAQUE) {
         *skip = true;
-        return npg__refuse(vm, NPG_E_TYPE, NPG_RULE_MUTATE, NPG_SEV_HIGH, NULL,
-                           "%s calls a method of a refused object", npg__opinfo[vm->op].name);
+        return npg__refuse(vm, NPG_E_TYPE, NPG_RULE_MUTATE, opaque_severity(t), opaque_global(t),
+                           "%s calls a method of %s", npg__opinfo[vm->op].name, t->u.opq.name);
     }
     const char *k = t->kind < NPG_K_PY2STR ? npg_kind_name((npg_kind)t->kind) : "internal value";
     return npg__fail(vm, NPG_E_TYPE, "%s on a %s", npg__opinfo[vm->op].name, k);
@@ -497,7 +521,7 @@ static int check_target(npg_vm *vm, const npg_value *t, int kind1, int kind2, bo
 static int op_APPEND(npg_vm *vm, const npg_arg *a)
 {
     (void)a;
-    npg_value **items;
+    npg_value **items = NULL;
     bool skip;
     int rc = need(vm, 2);
     if (rc) return rc;
@@ -518,8 +542,8 @@ static int marked_target(npg_vm *vm, npg_value ***items, size_t *n, npg_value **
 static int op_APPENDS(npg_vm *vm, const npg_arg *a)
 {
     (void)a;
-    npg_value **items, *list;
-    size_t n;
+    npg_value **items = NULL, *list = NULL;
+    size_t n = 0;
     bool skip;
     int rc = marked_target(vm, &items, &n, &list);
     if (!rc) rc = check_target(vm, list, NPG_LIST, NPG_LIST, &skip);
@@ -530,7 +554,7 @@ static int op_APPENDS(npg_vm *vm, const npg_arg *a)
 static int op_SETITEM(npg_vm *vm, const npg_arg *a)
 {
     (void)a;
-    npg_value **items;
+    npg_value **items = NULL;
     bool skip;
     int rc = need(vm, 3);
     if (rc) return rc;
@@ -542,8 +566,8 @@ static int op_SETITEM(npg_vm *vm, const npg_arg *a)
 static int op_SETITEMS(npg_vm *vm, const npg_arg *a)
 {
     (void)a;
-    npg_value **items, *dict;
-    size_t n;
+    npg_value **items = NULL, *dict = NULL;
+    size_t n = 0;
     bool skip;
     int rc = marked_target(vm, &items, &n, &dict);
     if (!rc) rc = check_target(vm, dict, NPG_DICT, NPG_ORDERED_DICT, &skip);
@@ -553,8 +577,8 @@ static int op_SETITEMS(npg_vm *vm, const npg_arg *a)
 static int op_ADDITEMS(npg_vm *vm, const npg_arg *a)
 {
     (void)a;
-    npg_value **items, *set;
-    size_t n;
+    npg_value **items = NULL, *set = NULL;
+    size_t n = 0;
     bool skip;
     int rc = marked_target(vm, &items, &n, &set);
     if (!rc) rc = check_target(vm, set, NPG_SET, NPG_SET, &skip);
@@ -620,6 +644,8 @@ static int resolve_global(npg_vm *vm, const uint8_t *m, size_t mn, const uint8_t
         if (v) {
             v->sym = (uint16_t)sym;
             v->flags |= NPG_VF_SYMBOL;
+            v->u.opq.name = npg__arena_strdup(vm, name); /* the spelling, for findings */
+            if (!v->u.opq.name) v = NULL;
         }
         return rc ? rc : push(vm, v);
     }
@@ -638,38 +664,45 @@ static int op_GLOBAL(npg_vm *vm, const npg_arg *a) { return resolve_global(vm, a
 static int op_STACK_GLOBAL(npg_vm *vm, const npg_arg *a)
 {
     (void)a;
-    npg_value **items;
+    npg_value **items = NULL;
     int rc = pop_n(vm, 2, &items);
     if (rc) return rc;
     npg_value *m = items[0], *n = items[1];
     if (m->kind == NPG_STR && n->kind == NPG_STR)
         return resolve_global(vm, m->u.s.p, (size_t)m->u.s.n, n->u.s.p, (size_t)n->u.s.n);
     if ((m->flags | n->flags) & NPG_VF_OPAQUE) { /* a name computed by refused code */
-        rc = npg__refuse(vm, NPG_E_GLOBAL, NPG_RULE_GLOBAL_UNKNOWN, NPG_SEV_HIGH, "?",
-                         "STACK_GLOBAL with a name computed by a refused call");
-        return rc ? rc : push(vm, npg__new_opaque(vm, "?"));
+        char name[200] = "?";
+        npg_severity sev = NPG_SEV_HIGH;
+        if (m->kind == NPG_STR) { /* the module is known: judge by it */
+            size_t k = npg__escape(name, sizeof name - 2, m->u.s.p, (size_t)m->u.s.n);
+            memcpy(name + k, ".?", 3);
+            sev = npg_global_severity((const char *)m->u.s.p, (size_t)m->u.s.n, "?", 1);
+            if (sev < NPG_SEV_HIGH) sev = NPG_SEV_HIGH;
+        }
+        int rule = sev == NPG_SEV_CRITICAL ? NPG_RULE_GLOBAL_DANGEROUS : NPG_RULE_GLOBAL_UNKNOWN;
+        rc = npg__refuse(vm, NPG_E_GLOBAL, rule, sev, name,
+                         "STACK_GLOBAL with a name computed by a refused call: %s", name);
+        char *keep = rc ? NULL : npg__arena_strdup(vm, name);
+        npg_value *v = keep ? npg__new_opaque(vm, keep) : NULL;
+        if (v) v->sym = (uint16_t)sev;
+        return rc ? rc : push(vm, v);
     }
     return npg__fail(vm, NPG_E_TYPE, "STACK_GLOBAL needs two str operands");
 }
 
 /* ------------------------------------------------------------------ handlers: calls */
 
-static npg_severity opaque_severity(const npg_value *v)
-{
-    return v->sym >= NPG_SEV_HIGH && v->sym <= NPG_SEV_CRITICAL ? (npg_severity)v->sym : NPG_SEV_HIGH;
-}
-
 static int op_REDUCE(npg_vm *vm, const npg_arg *a)
 {
     (void)a;
-    npg_value **items, *out = NULL;
+    npg_value **items = NULL, *out = NULL;
     int rc = pop_n(vm, 2, &items);
     if (rc) return rc;
     npg_value *callable = items[0], *args = items[1];
     if (callable->kind == NPG_OPAQUE) {
         const char *g = callable->u.opq.name;
-        rc = npg__refuse(vm, NPG_E_GLOBAL, NPG_RULE_CALL, opaque_severity(callable), g,
-                         "call of %s", g);
+        rc = npg__refuse(vm, NPG_E_GLOBAL, NPG_RULE_CALL, opaque_severity(callable),
+                         opaque_global(callable), "call of %s", g);
         npg_value *v = rc ? NULL : npg__new_opaque(vm, g);
         if (v) v->sym = callable->sym;
         return rc ? rc : push(vm, v);
@@ -681,7 +714,11 @@ static int op_REDUCE(npg_vm *vm, const npg_arg *a)
         return npg__fail(vm, NPG_E_CALL, "REDUCE arguments are not a tuple");
     }
     if (args->flags & NPG_VF_OPAQUE) /* an argument was refused already: nothing to rebuild */
-        return push(vm, npg__new_opaque(vm, npg__symbol_name((npg_symbol)callable->sym)));
+    {
+        npg_value *v = npg__new_opaque(vm, callable->u.opq.name);
+        if (v) v->sym = NPG_SEV_HIGH; /* stands for what this allowed global made of refused input */
+        return push(vm, v);
+    }
     rc = npg__reduce(vm, callable, args, &out);
     return rc ? rc : push(vm, out);
 }
@@ -689,19 +726,20 @@ static int op_REDUCE(npg_vm *vm, const npg_arg *a)
 static int op_BUILD(npg_vm *vm, const npg_arg *a)
 {
     (void)a;
-    npg_value **items;
+    npg_value **items = NULL;
     int rc = need(vm, 2);
     if (rc) return rc;
     pop_n(vm, 1, &items);
     npg_value *state = items[0], *target = vm->stack[vm->sp - 1];
     if (target->kind == NPG_OPAQUE)
-        return npg__refuse(vm, NPG_E_BUILD, NPG_RULE_BUILD, opaque_severity(target), target->u.opq.name,
+        return npg__refuse(vm, NPG_E_BUILD, NPG_RULE_BUILD, opaque_severity(target), opaque_global(target),
                            "BUILD (setstate) on %s", target->u.opq.name);
     if ((state->flags & NPG_VF_OPAQUE) && (target->flags & NPG_VF_PENDING)) {
         /* the state came from refused code: the object can only be a placeholder now */
         target->kind = NPG_OPAQUE;
         target->flags = NPG_VF_OPAQUE;
-        target->u.opq.name = "";
+        target->u.opq.name = "array rebuilt from refused data";
+        target->sym = 0; /* not a global: findings on it name none */
         vm->pending--;
         return NPG_OK;
     }
@@ -744,21 +782,33 @@ static int op_READONLY_BUFFER(npg_vm *vm, const npg_arg *a)
  * applies their stack effect with a placeholder so the rest of the file is still read. */
 static int refuse_opcode(npg_vm *vm, int rule, npg_severity sev, const char *global, size_t pops, bool mark)
 {
-    npg_value **items;
-    size_t n;
+    npg_value **items = NULL;
+    size_t n = 0;
     int rc = npg__refuse(vm, NPG_E_FORBIDDEN_OPCODE, rule, sev, global, "opcode %s is not allowed%s%s",
                          npg__opinfo[vm->op].name, global ? ": " : "", global ? global : "");
     if (rc) return rc;
     if (mark && (rc = pop_mark(vm, &items, &n))) return rc;
+    if (mark && vm->op == OP_OBJ && n == 0) /* OBJ takes the class from above the MARK */
+        return npg__fail(vm, NPG_E_STACK, "OBJ needs a class above its MARK");
     if (pops && (rc = pop_n(vm, pops, &items))) return rc;
-    return push(vm, npg__new_opaque(vm, global ? npg__arena_strdup(vm, global) : npg__opinfo[vm->op].name));
+    npg_value *v = npg__new_opaque(vm, global ? npg__arena_strdup(vm, global) : npg__opinfo[vm->op].name);
+    if (v && global) v->sym = (uint16_t)(sev >= NPG_SEV_HIGH ? sev : NPG_SEV_HIGH);
+    return push(vm, v);
 }
 
-static const char *opaque_name_below(npg_vm *vm, size_t depth)
+/* The class an instantiating opcode names: an opaque (refused) global or an allowlisted one. */
+static const npg_value *class_operand(npg_vm *vm, size_t at)
 {
-    if (vm->sp < depth) return NULL;
-    npg_value *v = vm->stack[vm->sp - depth];
-    return v->kind == NPG_OPAQUE ? v->u.opq.name : NULL;
+    if (at >= vm->sp) return NULL;
+    const npg_value *v = vm->stack[at];
+    return v->kind == NPG_OPAQUE || v->kind == NPG_K_SYMBOL ? v : NULL;
+}
+
+static int refuse_instantiation(npg_vm *vm, const npg_value *cls, size_t pops, bool mark)
+{
+    const char *name = cls ? opaque_global(cls) : NULL;
+    npg_severity sev = cls && cls->kind == NPG_OPAQUE ? opaque_severity(cls) : NPG_SEV_HIGH;
+    return refuse_opcode(vm, NPG_RULE_OPCODE_CALL, sev, name, pops, mark);
 }
 
 static int op_INST(npg_vm *vm, const npg_arg *a)
@@ -772,26 +822,20 @@ static int op_INST(npg_vm *vm, const npg_arg *a)
 
 static int op_OBJ(npg_vm *vm, const npg_arg *a)
 {
-    (void)a;
-    /* the class is the first item above the MARK */
-    const char *cls = NULL;
-    if (vm->nmarks && vm->sp > vm->marks[vm->nmarks - 1]) {
-        npg_value *v = vm->stack[vm->marks[vm->nmarks - 1]];
-        if (v->kind == NPG_OPAQUE) cls = v->u.opq.name;
-    }
-    return refuse_opcode(vm, NPG_RULE_OPCODE_CALL, NPG_SEV_CRITICAL, cls, 0, true);
+    (void)a; /* the class is the first item above the MARK */
+    return refuse_instantiation(vm, vm->nmarks ? class_operand(vm, vm->marks[vm->nmarks - 1]) : NULL, 0, true);
 }
 
 static int op_NEWOBJ(npg_vm *vm, const npg_arg *a)
 {
     (void)a;
-    return refuse_opcode(vm, NPG_RULE_OPCODE_CALL, NPG_SEV_HIGH, opaque_name_below(vm, 2), 2, false);
+    return refuse_instantiation(vm, vm->sp >= 2 ? class_operand(vm, vm->sp - 2) : NULL, 2, false);
 }
 
 static int op_NEWOBJ_EX(npg_vm *vm, const npg_arg *a)
 {
     (void)a;
-    return refuse_opcode(vm, NPG_RULE_OPCODE_CALL, NPG_SEV_HIGH, opaque_name_below(vm, 3), 3, false);
+    return refuse_instantiation(vm, vm->sp >= 3 ? class_operand(vm, vm->sp - 3) : NULL, 3, false);
 }
 
 static int op_EXT1(npg_vm *vm, const npg_arg *a) { (void)a; return refuse_opcode(vm, NPG_RULE_OPCODE_EXT, NPG_SEV_HIGH, NULL, 0, false); }
@@ -850,6 +894,7 @@ static void vm_release(npg_vm *vm)
     npg__mem_free(mem, vm->memo.keys, vm->memo.cap * sizeof *vm->memo.keys);
     npg__mem_free(mem, vm->memo.vals, vm->memo.cap * sizeof *vm->memo.vals);
     npg__mem_free(mem, vm->work, vm->work_cap * sizeof *vm->work);
+    npg__mem_free(mem, vm->frames, vm->frames_cap * sizeof *vm->frames);
 }
 
 static void copy_error(npg_error *err, const npg_doc *doc)
@@ -879,6 +924,7 @@ int npg__pickle_run(npg_doc *doc, const npg_ctx *ctx, const uint8_t *buf, size_t
     vm.buffers = buffers;
     vm.nbuffers = nbuffers;
     vm.base = base;
+    vm.op = -1; /* no opcode yet: errors before the first one report -1 */
     npg__cur_init(&vm.cur, buf ? buf : (const uint8_t *)"", len);
 
     int rc;

@@ -24,6 +24,12 @@ typedef struct npg_memo {
     size_t count;
 } npg_memo;
 
+/* One pair of tuples being compared for equality (keys.c). */
+typedef struct npg_eqframe {
+    npg_value *x, *y;
+    size_t next; /* next child index to compare */
+} npg_eqframe;
+
 typedef struct npg_vm {
     npg_doc *doc;
     const npg_limits *lim;
@@ -48,8 +54,10 @@ typedef struct npg_vm {
     size_t op_start; /* offset of the opcode being executed */
     int op;
 
-    npg_value **work; /* scratch stack for iterative hashing/equality */
+    npg_value **work; /* scratch stack for iterative hashing */
     size_t work_cap;
+    npg_eqframe *frames; /* scratch stack for iterative equality */
+    size_t frames_cap;
 
     npg_diag diag;
     uint64_t base; /* added to every reported offset (a pickle inside a .npy file) */
