@@ -2,9 +2,11 @@
 #ifndef NPG_NPY_H
 #define NPG_NPY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/alloc.h"
 #include "../common/diag.h"
 #include "../dtype/dtype.h"
 #include "npguard.h"
@@ -15,5 +17,72 @@
  * (e.g. objects), with a message in d. */
 int npg__npy_format_header(const npg_dtype *dtype, size_t ndim, const uint64_t *shape, int fortran,
                            uint8_t *out, size_t cap, size_t *len, npg_diag *d);
+
+/* What a .npy preamble and header say. */
+typedef struct npg_npy_header {
+    int major, minor;
+    size_t prefix_len;    /* magic + version + length field: 10 (v1) or 12 (v2, v3) */
+    uint64_t header_len;  /* HEADER_LEN: the header text, padding and '\n' included */
+    uint64_t data_offset; /* prefix_len + header_len */
+    /* filled by npg__npy_parse_header */
+    const npg_dtype *dtype;
+    size_t ndim;
+    uint64_t *shape;      /* in the arena given to the parser */
+    bool fortran;
+    uint64_t size;        /* elements: the product of the shape */
+    uint64_t nbytes;      /* size * itemsize: the data length (the pickle's, for object dtypes, is free) */
+} npg_npy_header;
+
+/* Where and why a .npy check failed: a status, the byte offset (in the file or zip member) and
+ * the message. */
+typedef struct npg_npy_fail {
+    npg_diag diag;
+    uint64_t offset;
+} npg_npy_fail;
+
+/* The 8-byte magic/version and the length field from buf[0..avail), which may hold less than the
+ * whole file (a stream): magic (NPG_E_NPY_MAGIC at the first wrong byte), version 1.0/2.0/3.0
+ * (NPG_E_NPY_VERSION), HEADER_LEN <= limits.max_header_len (NPG_E_LIMIT_HEADER), data offset a
+ * multiple of 64, or of 16 with NPG_NPY_ALIGN16 (NPG_E_NPY_ALIGNMENT). These need only the first
+ * 12 bytes, so nothing is read or allocated from the declared length. Fewer bytes than a check
+ * needs: NPG_E_TRUNCATED at offset avail (so every prefix of the magic is "truncated", and a
+ * byte that differs from it is "not .npy"). The caller checks that data_offset bytes exist. */
+int npg__npy_preamble(const uint8_t *buf, size_t avail, unsigned flags, const npg_limits *lim,
+                      npg_npy_header *h, npg_npy_fail *f);
+
+/* Parse the header text buf[prefix_len..data_offset) (len >= data_offset) after a successful
+ * npg__npy_preamble: encoding, the canonical dict, descr, shape, fortran_order; then the element
+ * and byte counts (NPG_E_LIMIT_ARRAY when either exceeds limits.max_array_bytes, so that even
+ * zero-size items cannot declare more elements than that). Dtype, names and shape go to arena. */
+int npg__npy_parse_header(npg_arena *arena, const npg_limits *lim, const uint8_t *buf, size_t len,
+                          npg_npy_header *h, npg_npy_fail *f);
+
+/* ---- bool values (NPG_NPY_CHECK_VALUES) */
+
+/* The bytes of one item that hold bools, as sorted, merged [start, end) runs. */
+typedef struct npg_bool_runs {
+    uint64_t itemsize;
+    uint64_t (*runs)[2];
+    size_t n;
+} npg_bool_runs;
+
+/* Runs of dt (in arena). Only for arrays with at least one element (then itemsize is bounded by
+ * the data length). n == 0 when the dtype holds no bool. */
+int npg__npy_bool_runs(npg_arena *arena, const npg_dtype *dt, npg_bool_runs *out, npg_diag *d);
+/* Check data bytes p[0..n), which start pos bytes into the array data: false with *bad set to
+ * the data offset of the first bool byte that is neither 0 nor 1. */
+bool npg__npy_bools_ok(const npg_bool_runs *r, uint64_t pos, const uint8_t *p, size_t n, uint64_t *bad);
+
+/* ---- the array value */
+
+/* The NPG_ARRAY node for a header and its data (borrowed, read-only), in arena; NULL when out of
+ * memory. */
+npg_value *npg__npy_array_value(npg_arena *arena, const npg_npy_header *h, const uint8_t *data);
+
+/* For an object dtype, after the pickle ran: NPG_OK when the document's root is an array of the
+ * header's dtype (compared as descr text, allocated in arena) and shape, else NPG_E_NPY_OBJECT
+ * with a message in d. */
+int npg__npy_check_object_root(npg_arena *arena, const npg_value *root, const npg_npy_header *h,
+                               npg_diag *d);
 
 #endif

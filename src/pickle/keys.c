@@ -462,7 +462,7 @@ static int compare_shallow(npg_vm *vm, npg_value *x, npg_value *y, int depth, si
     case KC_FROZENSET:
         if (x->u.c_.n != y->u.c_.n) return NPG_OK;
         for (size_t i = 0; i < x->u.c_.n; i++) {
-            bool found;
+            bool found = false;
             npg_value *item = x->u.c_.items[i];
             int rc = set_lookup(vm, y, item, item->hash, depth + 1, base, &found);
             if (rc) return rc;
@@ -587,8 +587,8 @@ static int coll_insert(npg_vm *vm, npg_value *c, npg_value *key, npg_value *val)
     if (!rc && val) rc = npg__no_symbol(vm, val);
     if (rc) return rc;
     if (!(key->flags & NPG_VF_OPAQUE)) {
-        uint64_t h;
-        bool dup;
+        uint64_t h = 0;
+        bool dup = false;
         if ((rc = value_hash(vm, key, &h))) return rc;
         if ((rc = set_lookup(vm, c, key, h, 0, 0, &dup))) return rc;
         if (dup) return npg__fail(vm, NPG_E_DUPLICATE_KEY, is_dict ? "duplicate dict key" : "duplicate set item");
