@@ -77,7 +77,7 @@ struct npg_chunk {
     size_t size; /* whole allocation, header included */
 };
 
-enum { CHUNK_MIN = 64 * 1024, ALIGN = 16 };
+enum { CHUNK_MIN = 64 * 1024, ALIGN = 8 }; /* 8: every type we store (pointers, uint64_t, double) */
 
 #define HDR (((sizeof(npg_chunk) + ALIGN - 1) / ALIGN) * ALIGN)
 

@@ -34,7 +34,7 @@ typedef struct npg_arena {
 } npg_arena;
 
 void npg__arena_init(npg_arena *a, npg_mem *mem);
-/* 16-byte aligned, uninitialised; NULL on failure (mem->status says why). */
+/* 8-byte aligned, uninitialised; NULL on failure (mem->status says why). */
 void *npg__arena_alloc(npg_arena *a, size_t size);
 void *npg__arena_zalloc(npg_arena *a, size_t size);
 /* Grow a block obtained from this arena (old contents copied; the old block is abandoned). */

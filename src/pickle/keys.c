@@ -307,7 +307,7 @@ static int work_reserve(npg_vm *vm, size_t need)
  * tuples (exponential when expanded) are bounded by max_ops. */
 static int charge_op(npg_vm *vm)
 {
-    if (++vm->ops > vm->lim->max_ops)
+    if (vm->ops + ++vm->steps > vm->lim->max_ops)
         return npg__fail(vm, NPG_E_LIMIT_OPS, "more than %llu operations",
                          (unsigned long long)vm->lim->max_ops);
     return NPG_OK;

@@ -124,7 +124,8 @@ int npg__note_depth(npg_vm *vm, npg_value *container, const npg_value *item)
 int npg__reserve_items(npg_vm *vm, npg_value *c, size_t need)
 {
     if (need <= c->u.c_.cap) return NPG_OK;
-    size_t cap = c->u.c_.cap ? c->u.c_.cap : 4;
+    /* dicts take two slots per entry: start them with room for four entries */
+    size_t cap = c->u.c_.cap ? c->u.c_.cap : (c->kind == NPG_DICT || c->kind == NPG_ORDERED_DICT) ? 8 : 4;
     while (cap < need)
         if (!npg__mul_sz(cap, 2, &cap)) return npg__fail(vm, NPG_E_LIMIT_ALLOC, "container too large");
     size_t bytes, old = c->u.c_.cap * sizeof(npg_value *);

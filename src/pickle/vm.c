@@ -867,7 +867,7 @@ static int fetch(npg_vm *vm, const npg_opinfo **info, npg_arg *a)
     vm->op = byte;
     *info = &npg__opinfo[byte];
     if (!(*info)->name) return npg__fail(vm, NPG_E_OPCODE, "byte 0x%02x is not a pickle opcode", byte);
-    if (++vm->ops > vm->lim->max_ops)
+    if (++vm->ops + vm->steps > vm->lim->max_ops)
         return npg__fail(vm, NPG_E_LIMIT_OPS, "more than %llu operations", (unsigned long long)vm->lim->max_ops);
     return read_arg(vm, *info, a);
 }
@@ -891,8 +891,7 @@ static void vm_release(npg_vm *vm)
     npg_mem *mem = &vm->doc->mem;
     npg__mem_free(mem, vm->stack, vm->stack_cap * sizeof *vm->stack);
     npg__mem_free(mem, vm->marks, vm->marks_cap * sizeof *vm->marks);
-    npg__mem_free(mem, vm->memo.keys, vm->memo.cap * sizeof *vm->memo.keys);
-    npg__mem_free(mem, vm->memo.vals, vm->memo.cap * sizeof *vm->memo.vals);
+    npg__memo_release(vm);
     npg__mem_free(mem, vm->work, vm->work_cap * sizeof *vm->work);
     npg__mem_free(mem, vm->frames, vm->frames_cap * sizeof *vm->frames);
 }

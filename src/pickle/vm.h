@@ -15,13 +15,16 @@
 
 #include "doc.h"
 
-/* Memo: open addressing, keyed by the index the input chose; memory grows with the number of
- * entries, never with the index value (CPython sizes its memo array by the index). */
+/* Memo (memo.c): a dense array for the indices real picklers use plus a keyed hash table for
+ * sparse ones; memory follows the entry count, never the index values. */
 typedef struct npg_memo {
-    uint32_t *keys;
-    npg_value **vals; /* NULL: empty slot */
-    size_t cap;       /* power of two or 0 */
-    size_t count;
+    npg_value **dense;  /* dense[i]: entry i or NULL */
+    size_t dense_cap;
+    uint32_t *keys;     /* sparse part: open addressing */
+    npg_value **vals;   /* NULL: empty slot */
+    size_t cap, nsparse;
+    uint64_t seed;      /* per-document secret for the sparse hash */
+    size_t count;       /* entries in both parts: MEMOIZE's next index */
 } npg_memo;
 
 /* One pair of tuples being compared for equality (keys.c). */
@@ -47,7 +50,8 @@ typedef struct npg_vm {
     npg_memo memo;
     size_t pending; /* arrays/dtypes made by REDUCE still waiting for BUILD */
 
-    uint64_t ops;
+    uint64_t ops;   /* opcodes executed */
+    uint64_t steps; /* hashing/comparison steps; ops + steps is what max_ops bounds */
     int proto;      /* 0 when no PROTO was seen */
     size_t frame_end; /* 0: not in a frame */
     bool in_frame;
@@ -87,6 +91,7 @@ char *npg__arena_strdup(npg_vm *vm, const char *s);
 /* ---- memo (memo.c): re-PUT overwrites; an index >= max_memo is NPG_E_LIMIT_MEMO */
 npg_value *npg__memo_get(const npg_memo *m, uint64_t key);
 int npg__memo_put(npg_vm *vm, uint64_t key, npg_value *v);
+void npg__memo_release(npg_vm *vm);
 
 /* ---- values (value.c) */
 npg_value *npg__new(npg_vm *vm, int kind);
