@@ -806,6 +806,38 @@ static void test_dag_keys_bounded(void **state)
     free(buf);
 }
 
+/* Memo indices chosen by the file: sparse ones (stride 65537, up to 2^24) must cost memory in
+ * proportion to the entries, never to the index values (CPython sizes its memo by the index),
+ * and re-reading every one of them must find it. */
+static void test_sparse_memo_indices(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    size_t cap = 16 + (size_t)N * 10, n = 0;
+    uint8_t *p = malloc(cap);
+    assert_non_null(p);
+    p[n++] = 0x80, p[n++] = 2, p[n++] = 'N'; /* PROTO 2, NONE */
+    for (uint32_t i = 0; i < N; i++) {       /* LONG_BINPUT i*65537 mod 2^24 */
+        uint32_t k = (uint32_t)(((uint64_t)i * 65537u) & 0xffffffu);
+        p[n++] = 'r';
+        for (int b = 0; b < 4; b++) p[n++] = (uint8_t)(k >> (8 * b));
+    }
+    for (uint32_t i = 0; i < N; i += 997) { /* LONG_BINGET some of them, then POP */
+        uint32_t k = (uint32_t)(((uint64_t)i * 65537u) & 0xffffffu);
+        p[n++] = 'j';
+        for (int b = 0; b < 4; b++) p[n++] = (uint8_t)(k >> (8 * b));
+        p[n++] = '0';
+    }
+    p[n++] = '.';
+    npg_doc *doc;
+    npg_error err;
+    assert_int_equal(load_with(p, n, 0, NULL, NULL, 0, &doc, &err), NPG_OK);
+    /* 20,000 entries: a few hundred KiB of table, not the 128 MiB an index-sized array needs */
+    assert_true(npg_doc_alloc_bytes(doc) < 4u * 1024 * 1024);
+    npg_doc_free(doc);
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -819,6 +851,7 @@ int main(void)
         cmocka_unit_test(test_global_severity_table),
         cmocka_unit_test(test_out_of_band_buffers),
         cmocka_unit_test(test_dag_keys_bounded),
+        cmocka_unit_test(test_sparse_memo_indices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
