@@ -1,0 +1,32 @@
+/* Shared pieces of the npguard program: file mapping, error printing, and the subcommands.
+ * The program uses only include/npguard.h; every decision comes from the library. */
+#ifndef NPG_CLI_H
+#define NPG_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "npguard.h"
+
+/* Exit statuses: 0 everything ok, 1 unsafe/invalid/unknown input, 2 usage or I/O error. */
+enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2 };
+
+typedef struct mapped {
+    const uint8_t *data;
+    size_t len;
+    int mapped;
+} mapped;
+
+/* Map a regular file read-only (array bytes are then referenced in place). -1 with errno set. */
+int cli_map_file(const char *path, mapped *m);
+void cli_unmap_file(mapped *m);
+/* npg_write_fn that writes to the FILE * passed as ud. */
+int cli_write_file(void *ud, const void *data, size_t len);
+/* "<path>: NPG_E_X at offset N in OPCODE [member M]: message" on stderr. */
+void cli_print_error(const char *path, const npg_error *err);
+
+int cmd_show(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+
+#endif
