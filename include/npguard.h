@@ -426,7 +426,10 @@ enum {
  * O(header): the data is not read (unless NPG_NPY_CHECK_VALUES). An object dtype means the data
  * is a pickle: it is run by the restricted VM (flags NPG_SCAN, NPG_PY2_BYTES apply), and must
  * rebuild an object array of the header's shape.
- * On success the root is an NPG_ARRAY whose data points into buf (zero-copy).
+ * On success the root is an NPG_ARRAY whose data points into buf (zero-copy, read-only:
+ * npg_array_writeable() is 0). Errors give the offset of the offending byte; every proper prefix
+ * of a valid file (the magic's too) gives NPG_E_TRUNCATED. Scan mode returns the document on
+ * any error (status and detail in npg_doc_status).
  */
 NPG_API int npg_npy_load(const npg_ctx *ctx, const uint8_t *buf, size_t len, unsigned flags,
                          npg_doc **out, npg_error *err);
@@ -480,7 +483,10 @@ NPG_API const uint8_t *npg_zip_stored_data(const npg_zip *zip, size_t i, uint64_
 NPG_API int npg_npz_load_member(const npg_zip *zip, size_t i, unsigned flags, npg_doc **out,
                                 npg_error *err);
 /* Validate a whole .npz: the archive, then every member (inflate + CRC in bounded buffers;
- * .npy members as .npy, object members through the VM). Errors name the member (err->member). */
+ * .npy members as .npy, object members through the VM). Errors name the member (err->member).
+ * Here and in npg_npz_load_member, .npy errors give offsets in the member's uncompressed bytes,
+ * zip errors offsets in the archive. Members not named *.npy are refused (NPG_E_ZIP_NAME); object
+ * pickles run in decode mode (NPG_SCAN is accepted but there is no document for findings). */
 NPG_API int npg_npz_validate(const npg_ctx *ctx, const uint8_t *buf, size_t len, unsigned flags,
                              npg_error *err);
 
@@ -494,6 +500,66 @@ NPG_API int npg_npz_writer_add(npg_npz_writer *w, const char *name, const npg_dt
                                uint64_t len, npg_error *err);
 NPG_API int npg_npz_writer_finish(npg_npz_writer *w, npg_error *err);
 NPG_API void npg_npz_writer_free(npg_npz_writer *w);
+
+/* ---------------------------------------------------------------- audit: scan any file */
+
+typedef enum npg_format {
+    NPG_FMT_UNKNOWN = 0, /* none of the formats below */
+    NPG_FMT_EMPTY = 1,
+    NPG_FMT_PICKLE = 2,  /* also several concatenated pickles, and protocol 0/1 without PROTO */
+    NPG_FMT_NPY = 3,
+    NPG_FMT_ZIP = 4,     /* .npz, PyTorch-style zip checkpoints, any zip: members sniffed */
+    NPG_FMT_TEXT = 5     /* inert text (CSV/TSV from np.savetxt, JSON...) */
+} npg_format;
+
+typedef enum npg_verdict {
+    NPG_VERDICT_OK = 0,      /* well-formed, and would load using only the allowlist */
+    NPG_VERDICT_UNSAFE = 1,  /* imports or calls something outside the allowlist */
+    NPG_VERDICT_INVALID = 2, /* malformed, truncated or inconsistent (and not unsafe) */
+    NPG_VERDICT_UNKNOWN = 3  /* a format npguard cannot read: not passed */
+} npg_verdict;
+
+/* Rule ids of audit findings that are not VM findings (see README.md, "Rules"). */
+enum {
+    NPG_RULE_MALFORMED = 100,      /* NPG100 the file (or a member) failed validation */
+    NPG_RULE_UNKNOWN_FORMAT = 101, /* NPG101 content in no format npguard reads */
+    NPG_RULE_POLYGLOT = 102,       /* NPG102 the bytes are valid as two formats at once */
+    NPG_RULE_NON_NPY_MEMBER = 103, /* NPG103 a zip member that is not .npy (scanned by content) */
+    NPG_RULE_HIDDEN_MEMBER = 104   /* NPG104 a member only reachable by walking local headers */
+};
+
+typedef struct npg_audit npg_audit;
+
+typedef struct npg_audit_finding {
+    int rule;               /* npg_rule or NPG_RULE_* above */
+    npg_severity severity;
+    uint64_t offset;        /* in the file, or in the member's uncompressed bytes */
+    const char *member;     /* zip member name, or NULL */
+    const char *global;     /* "module.name" for findings about an import, or NULL */
+    const char *message;    /* one line, printable ASCII */
+    int status;             /* npg_status for NPG_RULE_MALFORMED, else 0 */
+} npg_audit_finding;
+
+typedef struct npg_audit_opts {
+    unsigned flags;            /* NPG_NPY_ALIGN16 and the like */
+    const char *const *allow;  /* extra "module.name" globals to treat as acceptable */
+    size_t nallow;
+} npg_audit_opts;
+
+/* Sniff buf's real format (never the extension) and scan it completely with the library's one
+ * parser per format: pickles in scan mode, .npy headers (object data through the VM), zip
+ * archives member by member by content (also when the archive itself fails validation: every
+ * member found through the central directory or by walking local headers is scanned). Returns
+ * NPG_OK and *out whenever memory allowed; the verdict and findings say the rest. */
+NPG_API int npg_audit_buffer(const npg_ctx *ctx, const uint8_t *buf, size_t len,
+                             const npg_audit_opts *opts, npg_audit **out);
+NPG_API void npg_audit_free(npg_audit *a); /* NULL is a no-op */
+NPG_API npg_format npg_audit_format(const npg_audit *a);
+NPG_API npg_verdict npg_audit_verdict(const npg_audit *a);
+NPG_API size_t npg_audit_count(const npg_audit *a);
+NPG_API const npg_audit_finding *npg_audit_finding_at(const npg_audit *a, size_t i);
+NPG_API const char *npg_format_name(npg_format f);   /* "pickle", "npy", "zip", ... */
+NPG_API const char *npg_verdict_name(npg_verdict v); /* "ok", "unsafe", "invalid", "unknown" */
 
 /* ---------------------------------------------------------------- opcode table */
 

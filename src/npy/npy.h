@@ -75,14 +75,26 @@ bool npg__npy_bools_ok(const npg_bool_runs *r, uint64_t pos, const uint8_t *p, s
 
 /* ---- the array value */
 
-/* The NPG_ARRAY node for a header and its data (borrowed, read-only), in arena; NULL when out of
- * memory. */
-npg_value *npg__npy_array_value(npg_arena *arena, const npg_npy_header *h, const uint8_t *data);
+/* The NPG_ARRAY node for a header and its data (read-only; borrowed: the bytes are the caller's),
+ * in arena; NULL when out of memory. */
+npg_value *npg__npy_array_value(npg_arena *arena, const npg_npy_header *h, const uint8_t *data,
+                                bool borrowed);
 
 /* For an object dtype, after the pickle ran: NPG_OK when the document's root is an array of the
  * header's dtype (compared as descr text, allocated in arena) and shape, else NPG_E_NPY_OBJECT
  * with a message in d. */
 int npg__npy_check_object_root(npg_arena *arena, const npg_value *root, const npg_npy_header *h,
                                npg_diag *d);
+
+/* ---- loading (load.c) */
+
+/* Flags npg_npy_load (and the .npz loaders) accept. */
+#define NPG_NPY_LOAD_FLAGS ((unsigned)(NPG_SCAN | NPG_PY2_BYTES | NPG_NPY_ALIGN16 | NPG_NPY_CHECK_VALUES))
+
+/* Load buf[0..len) as a .npy file into an empty document: root, status, error (offsets in buf),
+ * version and data offset. borrowed tells whether buf is the caller's (the array is then marked
+ * borrowed) or the document's own (inflated) bytes. Returns the status. */
+int npg__npy_load_doc(npg_doc *doc, const npg_ctx *ctx, const uint8_t *buf, size_t len, unsigned flags,
+                      bool borrowed);
 
 #endif

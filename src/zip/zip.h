@@ -84,6 +84,7 @@ struct npg_zip {
     uint64_t max_uncompressed;
     uint64_t max_ratio;
     uint64_t max_alloc;
+    npg_limits limits;    /* all of the context's limits, for members loaded from the archive */
 };
 
 /* What the end records say, after the zip64 cross-checks. */

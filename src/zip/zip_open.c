@@ -33,6 +33,7 @@ static npg_zip *zip_new(const npg_ctx *ctx, const uint8_t *buf, size_t len)
     z->max_uncompressed = ctx->limits.max_uncompressed;
     z->max_ratio = ctx->limits.max_ratio;
     z->max_alloc = ctx->limits.max_alloc;
+    z->limits = ctx->limits;
     return z;
 }
 
