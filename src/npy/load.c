@@ -103,39 +103,19 @@ int npg__npy_load_doc(npg_doc *doc, const npg_ctx *ctx, const uint8_t *buf, size
     return NPG_OK;
 }
 
-static void error_without_doc(npg_error *err, int code, const char *msg)
-{
-    if (!err) return;
-    memset(err, 0, sizeof *err);
-    err->code = code;
-    err->opcode = -1;
-    snprintf(err->message, sizeof err->message, "%s", msg);
-}
-
 NPG_API int npg_npy_load(const npg_ctx *ctx, const uint8_t *buf, size_t len, unsigned flags,
                          npg_doc **out, npg_error *err)
 {
     if (out) *out = NULL;
     if (!ctx || !out || (!buf && len) || (flags & ~(unsigned)NPG_NPY_LOAD_FLAGS)) {
-        error_without_doc(err, NPG_E_INVALID, "invalid argument");
+        npg__error_plain(err, NPG_E_INVALID, "invalid argument");
         return NPG_E_INVALID;
     }
     npg_doc *doc = npg__doc_new(ctx);
     if (!doc) {
-        error_without_doc(err, NPG_E_NOMEM, "out of memory");
+        npg__error_plain(err, NPG_E_NOMEM, "out of memory");
         return NPG_E_NOMEM;
     }
     int rc = npg__npy_load_doc(doc, ctx, buf, len, flags, true);
-    if (err) {
-        *err = doc->err;
-        if (rc == NPG_OK) memset(err, 0, sizeof *err), err->opcode = -1;
-    }
-    /* like npg_pickle_load: decode mode returns a document only on success; scan mode always,
-     * so that the findings of an object array's pickle can be read */
-    if (rc != NPG_OK && !(flags & NPG_SCAN)) {
-        npg_doc_free(doc);
-        return rc;
-    }
-    *out = doc;
-    return rc;
+    return npg__doc_finish(doc, rc, flags, out, err);
 }

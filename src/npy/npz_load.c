@@ -97,14 +97,5 @@ NPG_API int npg_npz_load_member(const npg_zip *zip, size_t i, unsigned flags, np
         rc = npg__npy_load_doc(doc, &ctx, p, n, flags, borrowed);
         if (rc != NPG_OK) npg__escape(doc->err.member, sizeof doc->err.member, m->name, strlen(m->name));
     }
-    if (err) {
-        *err = doc->err;
-        if (rc == NPG_OK) memset(err, 0, sizeof *err), err->opcode = -1;
-    }
-    if (rc != NPG_OK && !(flags & NPG_SCAN)) {
-        npg_doc_free(doc);
-        return rc;
-    }
-    *out = doc;
-    return rc;
+    return npg__doc_finish(doc, rc, flags, out, err);
 }

@@ -159,7 +159,7 @@ int npg__hp_str(npg_hp *hp, int code, const char **out, size_t *n, uint8_t *quot
         uint8_t enc[4];
         int rc = s.p[s.pos] == '\\' ? (s.pos++, escape(hp, &s, code, &cp)) : raw_char(hp, &s, &cp);
         if (rc) return rc;
-        size_t k = npg__npy_utf8_encode(cp, enc);
+        size_t k = npg__utf8_put(enc, cp);
         if (len + k >= cap) return npg__hp_fail(hp, NPG_E_INTERNAL, start, "string buffer too small");
         memcpy(buf + len, enc, k);
         len += k;

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/utf8.h"
+
 /* True when Python's str.isprintable() holds for cp: repr() then writes it raw, else escaped. */
 bool npg__npy_printable(uint32_t cp);
 
@@ -14,8 +16,5 @@ bool npg__npy_printable(uint32_t cp);
  * Python's decoder requires). Returns its length, or 0 when malformed or cut short. */
 size_t npg__npy_utf8_decode(const uint8_t *p, size_t n, uint32_t *cp);
 
-/* cp (<= U+10FFFF) as UTF-8 into out; lone surrogates get their 3-byte form (surrogatepass, the
- * library's convention for str values). Returns the length (1..4). */
-size_t npg__npy_utf8_encode(uint32_t cp, uint8_t out[4]);
 
 #endif

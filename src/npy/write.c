@@ -59,7 +59,7 @@ static size_t unescape_printable(char *s, size_t n, uint32_t *max_cp)
             continue;
         }
         uint8_t enc[4];
-        size_t k = npg__npy_utf8_encode(cp, enc);
+        size_t k = npg__utf8_put(enc, cp);
         memcpy(s + w, enc, k);
         w += k;
         r += 2 + ndig;

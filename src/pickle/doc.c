@@ -1,4 +1,5 @@
 /* The document returned by npg_pickle_load: root, findings, and its release. */
+#include <stdio.h>
 #include <string.h>
 
 #include "vm.h"
@@ -51,4 +52,29 @@ NPG_API int npg_doc_status(const npg_doc *doc, npg_error *err)
     if (!doc) return NPG_E_INVALID;
     if (err) *err = doc->err;
     return doc->status;
+}
+
+void npg__error_plain(npg_error *err, int code, const char *msg)
+{
+    if (!err) return;
+    memset(err, 0, sizeof *err);
+    err->code = code;
+    err->opcode = -1;
+    snprintf(err->message, sizeof err->message, "%s", msg);
+}
+
+int npg__doc_finish(npg_doc *doc, int rc, unsigned flags, npg_doc **out, npg_error *err)
+{
+    if (err) {
+        *err = doc->err;
+        if (rc == NPG_OK) memset(err, 0, sizeof *err), err->opcode = -1;
+    }
+    /* decode mode returns a document only on success; scan mode always, so that the findings
+     * seen before an error can be read */
+    if (rc != NPG_OK && !(flags & NPG_SCAN)) {
+        npg_doc_free(doc);
+        return rc;
+    }
+    *out = doc;
+    return rc;
 }

@@ -25,5 +25,10 @@ struct npg_doc {
 
 /* A new, empty document using the context's allocator and max_alloc; NULL when out of memory. */
 npg_doc *npg__doc_new(const npg_ctx *ctx);
+/* Fill err for a failure that has no document (bad arguments, no memory for one). */
+void npg__error_plain(npg_error *err, int code, const char *msg);
+/* The end of every public load: copy the document's error into err, then hand the document
+ * out (success, or any result in scan mode) or free it (a failed decode). Returns rc. */
+int npg__doc_finish(npg_doc *doc, int rc, unsigned flags, npg_doc **out, npg_error *err);
 
 #endif

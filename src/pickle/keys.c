@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../common/checked.h"
+#include "../common/utf8.h"
 #include "vm.h"
 
 /* ------------------------------------------------------------------ numbers as keys */
@@ -22,16 +23,6 @@ typedef struct num {
     uint8_t buf[16];    /* storage for a converted uint64 or float */
 } num;
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-
 static uint64_t hash_bytes(const uint8_t *p, uint64_t n, uint64_t seed)
 {
     uint64_t h = 0xcbf29ce484222325ULL ^ seed;
@@ -39,7 +30,7 @@ static uint64_t hash_bytes(const uint8_t *p, uint64_t n, uint64_t seed)
         h ^= p[i];
         h *= 0x100000001b3ULL;
     }
-    return mix64(h ^ n);
+    return npg__mix64(h ^ n);
 }
 
 static double half_to_double(uint16_t h)
@@ -132,10 +123,10 @@ static uint64_t num_hash(num x)
     int64_t k;
     num_norm(&x);
     switch (x.t) {
-    case NUM_I64: return mix64((uint64_t)x.i);
+    case NUM_I64: return npg__mix64((uint64_t)x.i);
     case NUM_BIG: return hash_bytes(x.big, x.big_n, 7);
     case NUM_F64:
-        if (f64_is_int64(x.re, &k)) return mix64((uint64_t)k);
+        if (f64_is_int64(x.re, &k)) return npg__mix64((uint64_t)k);
         if (isnan(x.re)) return 0x7ff8;
         if (isfinite(x.re) && x.re == floor(x.re)) {
             uint8_t tmp[BIG_FLOAT_BYTES];
@@ -145,7 +136,7 @@ static uint64_t num_hash(num x)
         {
             uint64_t bits;
             memcpy(&bits, &x.re, 8);
-            return mix64(bits);
+            return npg__mix64(bits);
         }
     case NUM_C128: {
         num r = x, i = x;
@@ -379,7 +370,7 @@ static int value_hash(npg_vm *vm, npg_value *root, uint64_t *out)
         if (pushed) continue;
         uint64_t h = 0x345678 ^ v->u.c_.n;
         for (size_t i = 0; i < v->u.c_.n; i++) h = (h ^ v->u.c_.items[i]->hash) * 1000003u;
-        v->hash = mix64(h);
+        v->hash = npg__mix64(h);
         v->flags |= NPG_VF_HASHED;
         top--;
     }
@@ -391,9 +382,9 @@ static int value_hash(npg_vm *vm, npg_value *root, uint64_t *out)
 static int frozenset_hash_from_items(npg_vm *vm, npg_value *fs)
 {
     uint64_t h = 0x1f2e3d4c ^ fs->u.c_.n;
-    for (size_t i = 0; i < fs->u.c_.n; i++) h += mix64(fs->u.c_.items[i]->hash);
+    for (size_t i = 0; i < fs->u.c_.n; i++) h += npg__mix64(fs->u.c_.items[i]->hash);
     (void)vm;
-    fs->hash = mix64(h);
+    fs->hash = npg__mix64(h);
     fs->flags |= NPG_VF_HASHED;
     return NPG_OK;
 }

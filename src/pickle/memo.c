@@ -8,19 +8,10 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "../common/utf8.h"
 #include "vm.h"
 
 enum { SPARSE_MIN = 64, DENSE_SLACK = 64 };
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
 
 /* Unpredictable per document; it only changes speed, never results. */
 static uint64_t new_seed(const void *doc)
@@ -36,7 +27,7 @@ static uint64_t new_seed(const void *doc)
 
 static size_t slot_of(const npg_memo *m, uint32_t key)
 {
-    return (size_t)mix64(key ^ m->seed) & (m->cap - 1);
+    return (size_t)npg__mix64(key ^ m->seed) & (m->cap - 1);
 }
 
 static npg_value **sparse_find(const npg_memo *m, uint32_t key)

@@ -8,6 +8,8 @@
 
 #include "text.h"
 
+#include "../common/utf8.h"
+
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
@@ -41,31 +43,6 @@ static int fail_text(npg_diag *d, int code, const char *what, const char *proble
     size_t take = n < 32 ? n : 32;
     npg__escape(snip, sizeof snip, s, take);
     return npg__diag(d, code, "%s argument %s: '%s'%s", what, problem, snip, n > take ? "..." : "");
-}
-
-/* Append code point cp (<= 0x10FFFF; surrogates allowed) as UTF-8. Returns bytes written. */
-static size_t put_utf8(uint8_t *out, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out[0] = (uint8_t)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (uint8_t)(0xC0 | (cp >> 6));
-        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (uint8_t)(0xE0 | (cp >> 12));
-        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (uint8_t)(0xF0 | (cp >> 18));
-    out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
-    return 4;
 }
 
 bool npg__eq_lit(const uint8_t *s, size_t n, const char *lit)
@@ -422,7 +399,7 @@ int npg__text_unicode(const uint8_t *s, size_t n, uint8_t *out, size_t out_cap, 
     while (i < n) {
         uint8_t c = s[i];
         if (c != '\\') {
-            o += put_utf8(out + o, c);
+            o += npg__utf8_put(out + o, c);
             i++;
             continue;
         }
@@ -450,7 +427,7 @@ int npg__text_unicode(const uint8_t *s, size_t n, uint8_t *out, size_t out_cap, 
             cp = (cp << 4) | (uint32_t)h; /* 8 hex digits fit in 32 bits */
         }
         if (cp > 0x10FFFF) return fail_text(d, NPG_E_SYNTAX, what, "has a \\U escape above U+10FFFF", s, n);
-        o += put_utf8(out + o, cp);
+        o += npg__utf8_put(out + o, cp);
         i += 2 + k;
     }
     *out_len = o;
@@ -529,7 +506,7 @@ size_t npg__utf8_count(const uint8_t *s, size_t n)
 size_t npg__latin1_to_utf8(const uint8_t *s, size_t n, uint8_t *out)
 {
     size_t o = 0;
-    for (size_t i = 0; i < n; i++) o += put_utf8(out + o, s[i]);
+    for (size_t i = 0; i < n; i++) o += npg__utf8_put(out + o, s[i]);
     return o;
 }
 
