@@ -17,7 +17,7 @@ if(NPG_PYTHON)
     if(TEST ${t})
       set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT
                    "NPG_NPY_DATA=${NPG_NPY_DATA}" "NPG_NPY_WRITTEN=${NPG_NPY_WRITTEN}")
-      set_tests_properties(${t} PROPERTIES FIXTURES_REQUIRED npy_data TIMEOUT 900 LABELS "npy")
+      set_tests_properties(${t} PROPERTIES FIXTURES_REQUIRED npy_data TIMEOUT 900 LABELS "unit;npy")
     endif()
   endforeach()
   if(TEST test_npy)

@@ -25,17 +25,8 @@ cmake -S . -B build-clang -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDeb
 cmake --build build-clang -j"$jobs"
 ctest --test-dir build-clang --output-on-failure -j"$jobs" -L unit
 
-echo "== valgrind (C test programs of the normal build)"
-fail=0
-for t in build/tests/test_*; do
-  [ -x "$t" ] || continue
-  if ! valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
-       --show-leak-kinds=definite,indirect,possible "$t" >"$t.valgrind.log" 2>&1; then
-    echo "valgrind: $t failed (log: $t.valgrind.log)"; tail -30 "$t.valgrind.log"; fail=1
-  fi
-done
-[ "$fail" = 0 ] || exit 1
-echo "valgrind: clean"
+echo "== valgrind (memcheck, leaks) over the C unit tests of the normal build"
+"$py" tests/valgrind_unit.py build
 
 echo "== install check"
 bash tests/install/check.sh build
