@@ -403,12 +403,30 @@ NPG_API int npg_doc_status(const npg_doc *doc, npg_error *err);
 /* Bytes the document holds from the allocator (its peak equals what the limit was checked against). */
 NPG_API uint64_t npg_doc_alloc_bytes(const npg_doc *doc);
 
+/* Output callback for printers and writers: return 0 to continue, non-zero to stop. */
+typedef int (*npg_write_fn)(void *ud, const void *data, size_t len);
+
+/*
+ * Disassemble a pickle, as pickletools.dis does, by running it in the restricted VM (the same
+ * code as npg_pickle_load, so the listing is exactly what decode and scan see). One line per
+ * opcode: offset, name (indented by open MARKs), argument (escaped, long ones truncated), stack
+ * depth afterwards, memo index of PUT/GET/MEMOIZE, and the VM's judgement ("ok", the findings
+ * at that offset as "NPG002 critical dangerous-global posix.system", or the error); then a
+ * summary line. The listing goes on up to the first error, which ends it.
+ * flags: NPG_SCAN (refusals are listed as findings and the listing continues; without it the
+ * first refusal is the error), NPG_ALLOW_TRAILING, NPG_PY2_BYTES.
+ * Returns NPG_OK when the pickle would decode (parsed to STOP, no finding above info); else the
+ * parse error, or when there is none the status of the first refusal (NPG_E_GLOBAL,
+ * NPG_E_FORBIDDEN_OPCODE, ...), described in *err. The listing is complete in both cases; a
+ * failing write stops it and returns NPG_E_INVALID.
+ */
+NPG_API int npg_pickle_disassemble(const npg_ctx *ctx, const uint8_t *buf, size_t len, unsigned flags,
+                                   npg_write_fn write, void *ud, npg_error *err);
+
 /* ---------------------------------------------------------------- printing */
 
 /* Write a Python-like, one-line-per-item readable view of a value (arrays summarised) through
  * the callback. Iterative: safe on any nesting depth and on cycles (shown as <...>). */
-/* Output callback for printers and writers: return 0 to continue, non-zero to stop. */
-typedef int (*npg_write_fn)(void *ud, const void *data, size_t len);
 NPG_API int npg_value_print(const npg_value *v, npg_write_fn write, void *ud, unsigned max_items);
 
 /* ---------------------------------------------------------------- .npy */

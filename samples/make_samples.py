@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Regenerate the bundled sample files (run with Debian's /usr/bin/python3 + python3-numpy).
 
-The NumPy tutorial's example data, saved the ways people share it, plus one pickle that
+The NumPy tutorial's example data, saved the ways people share it (pickles of protocols 2, 4
+and 5, .npy, .npz and compressed .npz), plus one pickle that
 would run a command if loaded with pickle.load (it is built from harmless bytes and never
 loaded here). Deterministic: fixed seed, fixed protocols."""
 import os
@@ -22,6 +23,12 @@ seed = {
 for proto in (2, 4, 5):
     with open(os.path.join(out, f"seed_dict_p{proto}.pkl"), "wb") as f:
         pickle.dump(seed, f, protocol=proto)
+# The same arrays as np.save and np.savez write them, for `npguard show` and `npguard convert`
+# (zip members carry a timestamp, so the .npz bytes change with each run; their contents do not).
+np.save(os.path.join(out, "seed_array.npy"), arr)
+np.savez(os.path.join(out, "seed_dict.npz"), array=arr, another_array=seed["another_array"])
+np.savez_compressed(os.path.join(out, "seed_dict_compressed.npz"), array=arr,
+                    another_array=seed["another_array"])
 
 # What `class P: __reduce__ = lambda self: (os.system, ("echo pwned",))` pickles to with
 # protocol 2, written out by hand so that nothing here ever calls os.system.

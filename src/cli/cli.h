@@ -26,7 +26,18 @@ int cli_write_file(void *ud, const void *data, size_t len);
 /* "<path>: NPG_E_X at offset N in OPCODE [member M]: message" on stderr. */
 void cli_print_error(const char *path, const npg_error *err);
 
+/* show_common.c: the format by magic bytes (pickle when none matches), and text forms of a
+ * shape "(2, 3)" and of an array's dtype and shape. */
+npg_format cli_sniff(const uint8_t *p, size_t n);
+void cli_shape_str(char *buf, size_t cap, size_t ndim, const uint64_t *shape);
+void cli_array_desc(const npg_value *a, char *dtype, size_t dcap, char *shape, size_t scap);
+/* show_npy.c, show_npz.c: the show command for each format; exit status. */
+int cli_show_npy(const char *path, const npg_ctx *ctx, const mapped *m);
+int cli_show_npz(const char *path, const npg_ctx *ctx, const mapped *m);
+
 int cmd_show(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_dis(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 #endif

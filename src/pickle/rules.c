@@ -40,11 +40,34 @@ static const rule_row rules[] = {
     [NPG_RULE_BUFFER] = {"NPG010", "out-of-band-buffer", NPG_SEV_MEDIUM,
         "A protocol-5 pickle refers to an out-of-band buffer that was not supplied; the array "
         "data is not in the file."},
+
+    /* audit findings (npg_audit_buffer): about the file rather than one opcode */
+    [NPG_RULE_MALFORMED] = {"NPG100", "malformed", NPG_SEV_HIGH,
+        "The file, or a member of an archive, failed validation: truncated, corrupt, inconsistent, "
+        "or beyond a resource limit. The finding carries the status code and the byte offset. Loaders "
+        "may read such bytes differently from one another (or not at all), so npguard passes none of "
+        "them; findings seen before the error are reported with it."},
+    [NPG_RULE_UNKNOWN_FORMAT] = {"NPG101", "unknown-format", NPG_SEV_MEDIUM,
+        "The content is not a pickle, a .npy file, a zip archive or text, whatever its name says. "
+        "npguard cannot vouch for what a loader would do with it."},
+    [NPG_RULE_POLYGLOT] = {"NPG102", "polyglot", NPG_SEV_HIGH,
+        "The bytes are valid as two formats at once (a .npy file or a pickle with a zip archive "
+        "behind it): np.load, torch.load and zip tools each see a different file, a classic way to "
+        "slip a pickle past a scanner that looks at only one of them. Both readings were scanned."},
+    [NPG_RULE_NON_NPY_MEMBER] = {"NPG103", "non-npy-member", NPG_SEV_LOW,
+        "A zip member that is not a .npy array, scanned by content (np.load hands such members out "
+        "as raw bytes; torch.load unpickles data.pkl). Info when the content is a pickle, text or "
+        "an empty member that npguard read completely; low when nobody vouched for the bytes (an "
+        "unknown format, a nested archive, or a name ending in .npy whose content is not .npy)."},
+    [NPG_RULE_HIDDEN_MEMBER] = {"NPG104", "hidden-member", NPG_SEV_HIGH,
+        "A member reachable only by walking local headers: the central directory that zipfile and "
+        "np.load read does not list it, but streaming readers find it. Its content was scanned."},
 };
 
 static const rule_row *rule(int r)
 {
-    return (r > 0 && r < (int)(sizeof rules / sizeof rules[0])) ? &rules[r] : NULL;
+    /* the table has gaps (11-99): those rows are empty */
+    return (r > 0 && r < (int)(sizeof rules / sizeof rules[0]) && rules[r].id) ? &rules[r] : NULL;
 }
 
 NPG_API const char *npg_rule_id(int r) { return rule(r) ? rule(r)->id : "NPG000"; }

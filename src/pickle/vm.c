@@ -590,12 +590,14 @@ static int op_ADDITEMS(npg_vm *vm, const npg_arg *a)
 
 static int put(npg_vm *vm, uint64_t index)
 {
+    vm->memo_index = (int64_t)index;
     int rc = need(vm, 1);
     return rc ? rc : npg__memo_put(vm, index, vm->stack[vm->sp - 1]);
 }
 
 static int get(npg_vm *vm, uint64_t index)
 {
+    vm->memo_index = (int64_t)index;
     npg_value *v = npg__memo_get(&vm->memo, index);
     if (!v) return npg__fail(vm, NPG_E_MEMO, "memo index %llu was never stored", (unsigned long long)index);
     return push(vm, v);
@@ -872,13 +874,27 @@ static int fetch(npg_vm *vm, const npg_opinfo **info, npg_arg *a)
     return read_arg(vm, *info, a);
 }
 
+/* Report one opcode to the trace: where it started, its argument bytes when they were read
+ * (arg_end > at), and the VM's state once it ran or failed. */
+static void trace(npg_vm *vm, size_t at, size_t arg_end, int rc)
+{
+    npg__trace_ev ev = {at, at < vm->cur.len ? vm->cur.p[at] : -1, NULL, 0, vm->sp, vm->nmarks,
+                        vm->memo_index, rc == STOPPED ? NPG_OK : rc};
+    if (arg_end > at) ev.arg = vm->cur.p + at + 1, ev.arglen = arg_end - at - 1;
+    vm->trace(vm->trace_ud, &ev);
+}
+
 static int run(npg_vm *vm)
 {
     for (;;) {
         const npg_opinfo *info;
         npg_arg a;
+        size_t at = vm->cur.pos;
+        vm->memo_index = -1;
         int rc = fetch(vm, &info, &a);
+        size_t arg_end = rc ? at : vm->cur.pos;
         if (!rc) rc = handlers[vm->op](vm, &a);
+        if (vm->trace) trace(vm, at, arg_end, rc);
         if (rc == STOPPED) return NPG_OK;
         if (rc) return rc;
     }
@@ -896,25 +912,13 @@ static void vm_release(npg_vm *vm)
     npg__mem_free(mem, vm->frames, vm->frames_cap * sizeof *vm->frames);
 }
 
-static void copy_error(npg_error *err, const npg_doc *doc)
-{
-    if (err) *err = doc->err;
-}
-
-static void error_without_doc(npg_error *err, int code, const char *msg)
-{
-    if (!err) return;
-    memset(err, 0, sizeof *err);
-    err->code = code;
-    err->opcode = -1;
-    snprintf(err->message, sizeof err->message, "%s", msg);
-}
-
-int npg__pickle_run(npg_doc *doc, const npg_ctx *ctx, const uint8_t *buf, size_t len,
-                    unsigned flags, const npg_buffer *buffers, size_t nbuffers, uint64_t base)
+static int run_vm(npg_doc *doc, const npg_ctx *ctx, const uint8_t *buf, size_t len, unsigned flags,
+                  const npg_buffer *buffers, size_t nbuffers, uint64_t base, npg__trace_fn tr, void *ud)
 {
     npg_vm vm;
     memset(&vm, 0, sizeof vm);
+    vm.trace = tr;
+    vm.trace_ud = ud;
     vm.doc = doc;
     vm.lim = &ctx->limits;
     vm.arena = &doc->arena;
@@ -947,33 +951,38 @@ int npg__pickle_run(npg_doc *doc, const npg_ctx *ctx, const uint8_t *buf, size_t
     return rc;
 }
 
+int npg__pickle_run(npg_doc *doc, const npg_ctx *ctx, const uint8_t *buf, size_t len,
+                    unsigned flags, const npg_buffer *buffers, size_t nbuffers, uint64_t base)
+{
+    return run_vm(doc, ctx, buf, len, flags, buffers, nbuffers, base, NULL, NULL);
+}
+
+int npg__pickle_run_traced(npg_doc *doc, const npg_ctx *ctx, const uint8_t *buf, size_t len,
+                           unsigned flags, npg__trace_fn tr, void *ud)
+{
+    return run_vm(doc, ctx, buf, len, flags, NULL, 0, 0, tr, ud);
+}
+
 NPG_API int npg_pickle_load(const npg_ctx *ctx, const uint8_t *buf, size_t len,
                             const npg_pickle_opts *opts, npg_doc **out, npg_error *err)
 {
     static const npg_pickle_opts no_opts = {0, NULL, 0};
     if (out) *out = NULL;
     if (!ctx || !out || (!buf && len)) {
-        error_without_doc(err, NPG_E_INVALID, "invalid argument");
+        npg__error_plain(err, NPG_E_INVALID, "invalid argument");
         return NPG_E_INVALID;
     }
     if (!opts) opts = &no_opts;
     if ((opts->flags & ~(unsigned)(NPG_SCAN | NPG_ALLOW_TRAILING | NPG_PY2_BYTES)) ||
         (opts->nbuffers && !opts->buffers)) {
-        error_without_doc(err, NPG_E_INVALID, "invalid options");
+        npg__error_plain(err, NPG_E_INVALID, "invalid options");
         return NPG_E_INVALID;
     }
     npg_doc *doc = npg__doc_new(ctx);
     if (!doc) {
-        error_without_doc(err, NPG_E_NOMEM, "out of memory");
+        npg__error_plain(err, NPG_E_NOMEM, "out of memory");
         return NPG_E_NOMEM;
     }
     int rc = npg__pickle_run(doc, ctx, buf, len, opts->flags, opts->buffers, opts->nbuffers, 0);
-    copy_error(err, doc);
-    if (rc == NPG_OK && err) memset(err, 0, sizeof *err), err->opcode = -1;
-    if (rc != NPG_OK && !(opts->flags & NPG_SCAN)) {
-        npg_doc_free(doc);
-        return rc;
-    }
-    *out = doc;
-    return rc;
+    return npg__doc_finish(doc, rc, opts->flags, out, err);
 }

@@ -33,6 +33,20 @@ typedef struct npg_eqframe {
     size_t next; /* next child index to compare */
 } npg_eqframe;
 
+/* Per-opcode trace (the disassembler, dis.c): called after each opcode ran, and once for the
+ * opcode that failed. The same loop decodes, scans and lists, so the listing is what ran. */
+typedef struct npg__trace_ev {
+    uint64_t offset;    /* of the opcode byte, in buf */
+    int opcode;         /* the byte there, or -1 past the end */
+    const uint8_t *arg; /* the argument's raw bytes (NULL when it could not be read) */
+    size_t arglen;
+    size_t depth;       /* values on the stack afterwards */
+    size_t marks;       /* open MARKs afterwards */
+    int64_t memo;       /* memo index PUT/GET/MEMOIZE used, else -1 */
+    int status;         /* NPG_OK, or the error this opcode raised */
+} npg__trace_ev;
+typedef void (*npg__trace_fn)(void *ud, const npg__trace_ev *ev);
+
 typedef struct npg_vm {
     npg_doc *doc;
     const npg_limits *lim;
@@ -65,12 +79,20 @@ typedef struct npg_vm {
 
     npg_diag diag;
     uint64_t base; /* added to every reported offset (a pickle inside a .npy file) */
+
+    npg__trace_fn trace; /* NULL unless disassembling */
+    void *trace_ud;
+    int64_t memo_index;  /* set by PUT/GET for the trace */
 } npg_vm;
 
 /* Run the VM over buf into an existing document (root, findings, status, error). flags as in
  * npg_pickle_opts. Offsets in errors and findings are reported as base + offset in buf. */
 int npg__pickle_run(npg_doc *doc, const npg_ctx *ctx, const uint8_t *buf, size_t len,
                     unsigned flags, const npg_buffer *buffers, size_t nbuffers, uint64_t base);
+
+/* npg__pickle_run with a trace callback called for every opcode (base 0, no buffers). */
+int npg__pickle_run_traced(npg_doc *doc, const npg_ctx *ctx, const uint8_t *buf, size_t len,
+                           unsigned flags, npg__trace_fn trace, void *ud);
 
 /* Record the error (code, message, offset of the current opcode) and return code. */
 int npg__fail(npg_vm *vm, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

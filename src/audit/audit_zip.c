@@ -1,0 +1,97 @@
+/* Zip archives: the strict reader first (npg_zip_open: the archive as every reader would see it);
+ * each member is then read with npg_zip_read (CRC and sizes checked) and scanned by content. An
+ * archive the strict reader refuses gets one NPG100 and the lenient path (lz_scan.c), because a
+ * consumer less strict than npguard (PyTorch's miniz, a streaming reader) may still load it. */
+#include <string.h>
+
+#include "../common/checked.h"
+#include "audit.h"
+
+typedef struct sink {
+    uint8_t *p;
+    size_t n, cap;
+    bool full;
+} sink;
+
+static int fill(void *ud, const void *data, size_t len)
+{
+    sink *s = ud;
+    size_t k = len <= s->cap - s->n ? len : s->cap - s->n;
+    if (k) memcpy(s->p + s->n, data, k);
+    s->n += k;
+    if (k < len) s->full = true;
+    return k < len;
+}
+
+static int discard(void *ud, const void *data, size_t len)
+{
+    (void)ud, (void)data, (void)len;
+    return 0;
+}
+
+static void zip_error(npg_aud *x, const npg_error *e, const char *member)
+{
+    npg__aud_add(x, NPG_RULE_MALFORMED, npg_rule_severity(NPG_RULE_MALFORMED), e->offset,
+                 member ? member : (e->member[0] ? e->member : NULL), NULL, e->code, "%s: %s",
+                 npg_status_name(e->code), e->message);
+}
+
+/* Stored: the bytes in place; the read only verifies the CRC (a consumer that skips it still
+ * loads the content, so the content is scanned either way). */
+static void stored_member(npg_aud *x, const npg_zip *z, size_t i, const npg_zip_member *m)
+{
+    npg_error err;
+    uint64_t len;
+    const uint8_t *p = npg_zip_stored_data(z, i, &len);
+    size_t n;
+    if (npg_zip_read(z, i, discard, NULL, &err) != NPG_OK) zip_error(x, &err, m->name);
+    if (p && npg__u64_to_sz(len, &n)) npg__aud_member(x, p, n, m->name, NULL);
+}
+
+/* Deflated: inflated into one buffer of at most limits.max_alloc bytes; whatever came out before
+ * an error (or the cap) is still scanned. */
+static void deflated_member(npg_aud *x, const npg_zip *z, size_t i, const npg_zip_member *m)
+{
+    npg_error err;
+    npg_mem mem;
+    npg__mem_init(&mem, &x->ctx->alloc, x->lim->max_alloc);
+    uint64_t want = m->usize < x->lim->max_alloc ? m->usize : x->lim->max_alloc;
+    size_t cap;
+    sink s = {NULL, 0, 0, false};
+    if (!npg__u64_to_sz(want, &cap) || !(s.p = npg__mem_alloc(&mem, cap ? cap : 1))) {
+        npg__aud_add(x, NPG_RULE_MALFORMED, npg_rule_severity(NPG_RULE_MALFORMED), 0, m->name, NULL,
+                     NPG_E_NOMEM, "%s: no memory for the %llu inflated bytes: not scanned",
+                     npg_status_name(NPG_E_NOMEM), (unsigned long long)want);
+        return;
+    }
+    s.cap = cap;
+    int rc = npg_zip_read(z, i, fill, &s, &err);
+    if (rc != NPG_OK && s.full)
+        npg__aud_add(x, NPG_RULE_MALFORMED, npg_rule_severity(NPG_RULE_MALFORMED), s.n, m->name, NULL,
+                     NPG_E_LIMIT_ALLOC, "%s: member inflates to more than limits.max_alloc (%llu bytes): "
+                     "only the first %zu bytes were scanned", npg_status_name(NPG_E_LIMIT_ALLOC),
+                     (unsigned long long)x->lim->max_alloc, s.n);
+    else if (rc != NPG_OK)
+        zip_error(x, &err, m->name);
+    npg__aud_member(x, s.p, s.n, m->name, rc != NPG_OK ? " (inflated in part)" : NULL);
+    npg__mem_free(&mem, s.p, cap ? cap : 1);
+}
+
+void npg__aud_zip(npg_aud *x, const uint8_t *buf, size_t len, const npg_lz_end *end)
+{
+    npg_zip *z = NULL;
+    npg_error err;
+    if (npg_zip_open(x->ctx, buf, len, 0, &z, &err) != NPG_OK) {
+        zip_error(x, &err, NULL);
+        npg__lz_scan(x, buf, len, end);
+        return;
+    }
+    for (size_t i = 0; i < npg_zip_count(z) && x->a->status == NPG_OK; i++) {
+        const npg_zip_member *m = npg_zip_member_at(z, i);
+        if (m->method == 0) stored_member(x, z, i, m);
+        else if (m->usize > x->lim->max_alloc && npg__aud_big_npy(x, z, i, m))
+            npg__aud_classify(x, NPG_FMT_NPY, m->name, " (header scanned, data streamed)");
+        else deflated_member(x, z, i, m);
+    }
+    npg_zip_free(z);
+}
