@@ -35,6 +35,11 @@ void cli_array_desc(const npg_value *a, char *dtype, size_t dcap, char *shape, s
 int cli_show_npy(const char *path, const npg_ctx *ctx, const mapped *m);
 int cli_show_npz(const char *path, const npg_ctx *ctx, const mapped *m);
 
+/* Map path, make a default context, run fn, release both: returns fn's exit status, or
+ * EXIT_USAGE (with a message) when the file cannot be read. */
+typedef int (*cli_file_fn)(const char *path, const npg_ctx *ctx, const mapped *m);
+int cli_run_on_file(const char *path, cli_file_fn fn);
+
 int cmd_show(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_dis(int argc, char **argv);

@@ -56,3 +56,19 @@ void cli_print_error(const char *path, const npg_error *err)
             (unsigned long long)err->offset, op ? " in " : "", op ? op : "",
             err->member[0] ? " of member " : "", err->member, err->message);
 }
+
+int cli_run_on_file(const char *path, cli_file_fn fn)
+{
+    mapped m;
+    if (cli_map_file(path, &m) != 0) {
+        fprintf(stderr, "npguard: cannot read %s: %s\n", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    npg_ctx *ctx = npg_ctx_new(NULL);
+    int rc = EXIT_USAGE;
+    if (ctx) rc = fn(path, ctx, &m);
+    else fprintf(stderr, "npguard: out of memory\n");
+    npg_ctx_free(ctx);
+    cli_unmap_file(&m);
+    return rc;
+}

@@ -7,34 +7,23 @@
 
 #include "cli.h"
 
-int cmd_dis(int argc, char **argv)
+static int dis_mapped(const char *path, const npg_ctx *ctx, const mapped *m)
 {
-    if (argc != 1) return EXIT_USAGE;
-    const char *path = argv[0];
-    mapped m;
-    if (cli_map_file(path, &m) != 0) {
-        fprintf(stderr, "npguard: cannot read %s: %s\n", path, strerror(errno));
-        return EXIT_USAGE;
-    }
-    npg_ctx *ctx = npg_ctx_new(NULL);
-    if (!ctx) {
-        fprintf(stderr, "npguard: out of memory\n");
-        cli_unmap_file(&m);
-        return EXIT_USAGE;
-    }
-    npg_format f = cli_sniff(m.data, m.len);
+    npg_format f = cli_sniff(m->data, m->len);
     if (f == NPG_FMT_NPY || f == NPG_FMT_ZIP) { /* said plainly, rather than as a bad opcode */
         fprintf(stderr, "%s: a %s file, not a pickle (see npguard show)\n", path, f == NPG_FMT_NPY ? ".npy" : "zip");
-        npg_ctx_free(ctx);
-        cli_unmap_file(&m);
         return EXIT_FINDINGS;
     }
     npg_error err;
-    printf("%s: %zu bytes\n", path, m.len);
-    int rc = npg_pickle_disassemble(ctx, m.data, m.len, NPG_SCAN, cli_write_file, stdout, &err);
+    printf("%s: %zu bytes\n", path, m->len);
+    int rc = npg_pickle_disassemble(ctx, m->data, m->len, NPG_SCAN, cli_write_file, stdout, &err);
     if (rc != NPG_OK) cli_print_error(path, &err);
-    npg_ctx_free(ctx);
-    cli_unmap_file(&m);
     if (rc == NPG_E_INVALID) return EXIT_USAGE; /* stdout failed */
     return rc == NPG_OK ? EXIT_OK : EXIT_FINDINGS;
+}
+
+int cmd_dis(int argc, char **argv)
+{
+    if (argc != 1) return EXIT_USAGE;
+    return cli_run_on_file(argv[0], dis_mapped);
 }

@@ -36,17 +36,5 @@ static int show_mapped(const char *path, const npg_ctx *ctx, const mapped *m)
 int cmd_show(int argc, char **argv)
 {
     if (argc != 1) return EXIT_USAGE;
-    const char *path = argv[0];
-    mapped m;
-    if (cli_map_file(path, &m) != 0) {
-        fprintf(stderr, "npguard: cannot read %s: %s\n", path, strerror(errno));
-        return EXIT_USAGE;
-    }
-    npg_ctx *ctx = npg_ctx_new(NULL);
-    int rc = EXIT_USAGE;
-    if (ctx) rc = show_mapped(path, ctx, &m);
-    else fprintf(stderr, "npguard: out of memory\n");
-    npg_ctx_free(ctx);
-    cli_unmap_file(&m);
-    return rc;
+    return cli_run_on_file(argv[0], show_mapped);
 }
