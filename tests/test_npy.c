@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "manifest.h"
+#include "testutil.h"
 #include "npguard.h"
 #include "npy/npy.h"
 #include "npy/unicode.h"
@@ -110,63 +112,21 @@ static void sha_hex(const uint8_t *p, size_t n, char out[65])
 
 /* ------------------------------------------------------------------ manifest */
 
-typedef struct kv {
-    const char *key, *val;
-} kv;
 
-typedef struct record {
-    char kind[8];
-    kv f[24];
-    size_t n;
-} record;
-
-static record *recs;
-static size_t nrecs;
-static char *manifest_text;
+static manifest mf; /* the data generator's manifest */
 static const char *data_dir, *written_dir;
-
-static const char *get(const record *r, const char *key)
-{
-    for (size_t i = 0; i < r->n; i++)
-        if (strcmp(r->f[i].key, key) == 0) return r->f[i].val;
-    return NULL;
-}
-
-static const char *need(const record *r, const char *key)
-{
-    const char *v = get(r, key);
-    if (!v) fail_msg("manifest record without %s", key);
-    return v;
-}
-
-static uint64_t num(const record *r, const char *key) { return strtoull(need(r, key), NULL, 10); }
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) fail_msg("cannot open %s: %s", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) fail_msg("cannot read %s", path);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 static uint8_t *read_rel(const char *rel, size_t *len)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", data_dir, rel);
-    return slurp(path, len);
+    return tu_read_file(path, len);
 }
 
 static int load_manifest(void **state)
 {
     (void)state;
     char path[4096];
-    size_t len;
     data_dir = getenv("NPG_NPY_DATA");
     written_dir = getenv("NPG_NPY_WRITTEN");
     if (!data_dir || !written_dir) {
@@ -174,40 +134,13 @@ static int load_manifest(void **state)
         return -1;
     }
     snprintf(path, sizeof path, "%s/manifest.txt", data_dir);
-    uint8_t *raw = slurp(path, &len);
-    manifest_text = realloc(raw, len + 1);
-    manifest_text[len] = '\0';
-    size_t cap = 0;
-    for (char *line = strtok(manifest_text, "\n"); line; line = strtok(NULL, "\n")) {
-        if (nrecs == cap) {
-            cap = cap ? 2 * cap : 256;
-            recs = realloc(recs, cap * sizeof *recs);
-        }
-        record *r = &recs[nrecs++];
-        memset(r, 0, sizeof *r);
-        char *tab = strchr(line, '\t');
-        if (tab) *tab = '\0';
-        snprintf(r->kind, sizeof r->kind, "%s", line);
-        while (tab && r->n < 24) {
-            char *field = tab + 1;
-            tab = strchr(field, '\t');
-            if (tab) *tab = '\0';
-            char *eq = strchr(field, '=');
-            if (!eq) continue;
-            *eq = '\0';
-            r->f[r->n].key = field;
-            r->f[r->n].val = eq + 1;
-            r->n++;
-        }
-    }
-    return nrecs > 0 ? 0 : -1;
+    return tu_manifest_load(&mf, path);
 }
 
 static int free_manifest(void **state)
 {
     (void)state;
-    free(recs);
-    free(manifest_text);
+    tu_manifest_free(&mf);
     return 0;
 }
 
@@ -263,38 +196,38 @@ static char *descr_of(const npg_dtype *dt)
 /* Everything the manifest says numpy.load returned, against what npguard returned. */
 static void check_array(const record *r, const npg_doc *doc, const uint8_t *buf)
 {
-    const char *file = need(r, "file");
+    const char *file = tu_need(r, "file");
     const npg_value *root = npg_doc_root(doc);
     char str[NPG_DTYPE_STR_CAP], shape[2048], digest[65];
     int major, minor;
     assert_int_equal(npg_value_kind(root), NPG_ARRAY);
     assert_int_equal(npg_doc_npy_version(doc, &major, &minor), NPG_OK);
-    assert_int_equal(major, (int)num(r, "version"));
+    assert_int_equal(major, (int)tu_num(r, "version"));
     assert_int_equal(minor, 0);
-    assert_int_equal(npg_doc_data_offset(doc), num(r, "offset"));
+    assert_int_equal(npg_doc_data_offset(doc), tu_num(r, "offset"));
     const npg_dtype *dt = npg_array_dtype(root);
     npg_dtype_str(dt, str, sizeof str);
-    if (strcmp(str, need(r, "str")) != 0) fail_msg("%s: dtype.str %s, numpy %s", file, str, need(r, "str"));
+    if (strcmp(str, tu_need(r, "str")) != 0) fail_msg("%s: dtype.str %s, numpy %s", file, str, tu_need(r, "str"));
     char *descr = descr_of(dt);
-    if (strcmp(descr, need(r, "descr")) != 0) fail_msg("%s: descr\n  %.300s\nnumpy\n  %.300s", file, descr, need(r, "descr"));
+    if (strcmp(descr, tu_need(r, "descr")) != 0) fail_msg("%s: descr\n  %.300s\nnumpy\n  %.300s", file, descr, tu_need(r, "descr"));
     free(descr);
-    assert_int_equal(npg_dtype_itemsize(dt), num(r, "itemsize"));
+    assert_int_equal(npg_dtype_itemsize(dt), tu_num(r, "itemsize"));
     shape_text(root, shape, sizeof shape);
-    if (strcmp(shape, need(r, "shape")) != 0) fail_msg("%s: shape %s, numpy %s", file, shape, need(r, "shape"));
-    if (num(r, "object")) {
+    if (strcmp(shape, tu_need(r, "shape")) != 0) fail_msg("%s: shape %s, numpy %s", file, shape, tu_need(r, "shape"));
+    if (tu_num(r, "object")) {
         assert_true(npg_dtype_has_object(dt));
         return;
     }
-    assert_int_equal(npg_array_fortran(root), (int)num(r, "fortran"));
+    assert_int_equal(npg_array_fortran(root), (int)tu_num(r, "fortran"));
     assert_int_equal(npg_array_writeable(root), 0);
     uint64_t len;
     int borrowed;
     const uint8_t *data = npg_array_data(root, &len, &borrowed);
     assert_int_equal(borrowed, 1);
-    assert_ptr_equal(data, buf + num(r, "offset")); /* zero-copy */
-    assert_int_equal(len, num(r, "nbytes"));
+    assert_ptr_equal(data, buf + tu_num(r, "offset")); /* zero-copy */
+    assert_int_equal(len, tu_num(r, "nbytes"));
     sha_hex(data, (size_t)len, digest);
-    if (strcmp(digest, need(r, "sha256")) != 0) fail_msg("%s: data differs from numpy's", file);
+    if (strcmp(digest, tu_need(r, "sha256")) != 0) fail_msg("%s: data differs from numpy's", file);
 }
 
 /* ------------------------------------------------------------------ (a) NumPy's files */
@@ -314,15 +247,15 @@ static void test_valid_files(void **state)
     (void)state;
     npg_ctx *big = ctx_with(1 << 20, 0), *def = ctx_with(0, 0);
     size_t count = 0;
-    for (size_t i = 0; i < nrecs; i++) {
-        const record *r = &recs[i];
-        if (strcmp(r->kind, "ok") != 0 || num(r, "unsafe")) continue;
+    for (size_t i = 0; i < mf.n; i++) {
+        const record *r = &mf.recs[i];
+        if (strcmp(r->kind, "ok") != 0 || tu_num(r, "unsafe")) continue;
         size_t len;
-        uint8_t *buf = read_rel(need(r, "file"), &len);
+        uint8_t *buf = read_rel(tu_need(r, "file"), &len);
         npg_doc *doc;
         npg_error err;
         int rc = load(big, buf, len, 0, &doc, &err);
-        if (rc != NPG_OK) fail_msg("%s: %s at %llu: %s", need(r, "file"), npg_status_name(rc),
+        if (rc != NPG_OK) fail_msg("%s: %s at %llu: %s", tu_need(r, "file"), npg_status_name(rc),
                                    (unsigned long long)err.offset, err.message);
         assert_int_equal(err.code, NPG_OK);
         check_array(r, doc, buf);
@@ -336,7 +269,7 @@ static void test_valid_files(void **state)
         npg_doc_free(doc);
         /* the headers NumPy writes beyond its own default max_header_size */
         rc = load(def, buf, len, 0, &doc, &err);
-        if (num(r, "offset") - (num(r, "version") == 1 ? 10 : 12) > 10000) {
+        if (tu_num(r, "offset") - (tu_num(r, "version") == 1 ? 10 : 12) > 10000) {
             assert_int_equal(rc, NPG_E_LIMIT_HEADER);
             assert_int_equal(err.offset, 8);
             assert_null(doc);
@@ -389,7 +322,7 @@ static void test_unsafe_object(void **state)
 
 static unsigned flags_of(const record *r)
 {
-    const char *f = get(r, "flags");
+    const char *f = tu_get(r, "flags");
     return f && strcmp(f, "align16") == 0 ? NPG_NPY_ALIGN16 : 0;
 }
 
@@ -397,22 +330,22 @@ static void test_bad_files(void **state)
 {
     (void)state;
     size_t count = 0;
-    for (size_t i = 0; i < nrecs; i++) {
-        const record *r = &recs[i];
+    for (size_t i = 0; i < mf.n; i++) {
+        const record *r = &mf.recs[i];
         if (strcmp(r->kind, "bad") != 0) continue;
-        const char *hdr = get(r, "hdr");
+        const char *hdr = tu_get(r, "hdr");
         npg_ctx *ctx = ctx_with(hdr ? (size_t)strtoull(hdr, NULL, 10) : 0, 0);
         size_t len;
-        uint8_t *buf = read_rel(need(r, "file"), &len);
-        int want = code_of(need(r, "code"));
+        uint8_t *buf = read_rel(tu_need(r, "file"), &len);
+        int want = code_of(tu_need(r, "code"));
         for (unsigned scan = 0; scan <= NPG_SCAN; scan += NPG_SCAN) {
             npg_doc *doc;
             npg_error err;
             int rc = load(ctx, buf, len, flags_of(r) | scan, &doc, &err);
-            if (rc != want || err.offset != num(r, "offset"))
-                fail_msg("%s (%s): got %s at %llu (%s), want %s at %s", need(r, "file"), need(r, "why"),
-                         npg_status_name(rc), (unsigned long long)err.offset, err.message, need(r, "code"),
-                         need(r, "offset"));
+            if (rc != want || err.offset != tu_num(r, "offset"))
+                fail_msg("%s (%s): got %s at %llu (%s), want %s at %s", tu_need(r, "file"), tu_need(r, "why"),
+                         npg_status_name(rc), (unsigned long long)err.offset, err.message, tu_need(r, "code"),
+                         tu_need(r, "offset"));
             assert_int_equal(err.code, want);
             assert_int_equal(err.opcode, -1);
             assert_true(err.message[0] != '\0');
@@ -440,19 +373,19 @@ static void test_good_with_flags(void **state)
 {
     (void)state;
     npg_ctx *ctx = ctx_with(0, 0);
-    for (size_t i = 0; i < nrecs; i++) {
-        const record *r = &recs[i];
+    for (size_t i = 0; i < mf.n; i++) {
+        const record *r = &mf.recs[i];
         if (strcmp(r->kind, "good") != 0) continue;
         size_t len;
-        uint8_t *buf = read_rel(need(r, "file"), &len);
+        uint8_t *buf = read_rel(tu_need(r, "file"), &len);
         npg_doc *doc;
         npg_error err;
         int rc = load(ctx, buf, len, flags_of(r), &doc, &err);
-        if (rc) fail_msg("%s: %s %s", need(r, "file"), npg_status_name(rc), err.message);
-        if (get(r, "object")) { /* the pickle rebuilt the header's object array */
+        if (rc) fail_msg("%s: %s %s", tu_need(r, "file"), npg_status_name(rc), err.message);
+        if (tu_get(r, "object")) { /* the pickle rebuilt the header's object array */
             const npg_value *root = npg_doc_root(doc);
             assert_true(npg_dtype_has_object(npg_array_dtype(root)));
-            assert_int_equal(npg_array_size(root), strtoull(need(r, "shape"), NULL, 10));
+            assert_int_equal(npg_array_size(root), strtoull(tu_need(r, "shape"), NULL, 10));
             assert_int_equal(npg_value_kind(npg_array_object(root, 1)), NPG_STR);
             npg_doc_free(doc);
             free(buf);
@@ -462,7 +395,7 @@ static void test_good_with_flags(void **state)
         char digest[65];
         const uint8_t *data = npg_array_data(npg_doc_root(doc), &n, NULL);
         sha_hex(data, (size_t)n, digest);
-        assert_string_equal(digest, need(r, "sha256"));
+        assert_string_equal(digest, tu_need(r, "sha256"));
         npg_doc_free(doc);
         free(buf);
     }
@@ -478,17 +411,17 @@ static void test_prefixes(void **state)
     size_t files = 0, loads = 0;
     /* under valgrind (50x slower) every 7th prefix: the memory checks need variety, not all */
     size_t thin = getenv("NPG_UNDER_VALGRIND") ? 7 : 1;
-    for (size_t i = 0; i < nrecs; i++) {
-        const record *r = &recs[i];
+    for (size_t i = 0; i < mf.n; i++) {
+        const record *r = &mf.recs[i];
         if (strcmp(r->kind, "ok") != 0) continue;
         size_t len;
-        uint8_t *buf = read_rel(need(r, "file"), &len);
+        uint8_t *buf = read_rel(tu_need(r, "file"), &len);
         /* every prefix of a pickle, and of everything else the first 2 KiB and a KiB either
          * side of the header's end and of the file's end; a sample in between, where the code
          * at work is only a length comparison (the 64 KiB headers, long data: under ASan a load
          * costs ~50 us, and this keeps the test at seconds) */
-        size_t off = (size_t)num(r, "offset");
-        bool all = num(r, "object") || len <= 2048;
+        size_t off = (size_t)tu_num(r, "offset");
+        bool all = tu_num(r, "object") || len <= 2048;
         for (size_t n = 0; n < len; n += (all || n < 2048 || (n + 1024 >= off && n < off + 1024) || n + 1024 >= len) ? thin : 61 * thin) {
             /* copy: ASan then sees any read past the prefix */
             uint8_t *p = malloc(n ? n : 1);
@@ -496,10 +429,10 @@ static void test_prefixes(void **state)
             npg_doc *doc;
             npg_error err;
             /* decode mode stops the os.system pickle at its GLOBAL: scan it */
-            int rc = load(ctx, p, n, num(r, "unsafe") ? NPG_SCAN : 0, &doc, &err);
+            int rc = load(ctx, p, n, tu_num(r, "unsafe") ? NPG_SCAN : 0, &doc, &err);
             if (rc != NPG_OK) npg_doc_free(doc);
             if (rc != NPG_E_TRUNCATED)
-                fail_msg("%s: prefix of %zu bytes gives %s (%s)", need(r, "file"), n, npg_status_name(rc), err.message);
+                fail_msg("%s: prefix of %zu bytes gives %s (%s)", tu_need(r, "file"), n, npg_status_name(rc), err.message);
             assert_true(err.offset <= n);
             free(p);
             loads++;
@@ -540,11 +473,11 @@ static void test_write_roundtrip(void **state)
     (void)state;
     npg_ctx *ctx = ctx_with(1 << 20, 0);
     size_t count = 0;
-    for (size_t i = 0; i < nrecs; i++) {
-        const record *r = &recs[i];
-        if (strcmp(r->kind, "ok") != 0 || num(r, "object") || !num(r, "roundtrip")) continue;
+    for (size_t i = 0; i < mf.n; i++) {
+        const record *r = &mf.recs[i];
+        if (strcmp(r->kind, "ok") != 0 || tu_num(r, "object") || !tu_num(r, "roundtrip")) continue;
         size_t len;
-        uint8_t *buf = read_rel(need(r, "file"), &len);
+        uint8_t *buf = read_rel(tu_need(r, "file"), &len);
         npg_doc *doc, *again;
         npg_error err;
         assert_int_equal(load(ctx, buf, len, 0, &doc, &err), NPG_OK);
@@ -555,7 +488,7 @@ static void test_write_roundtrip(void **state)
         if (m.n != len || memcmp(m.p, buf, len) != 0) {
             size_t k = 0;
             while (k < len && k < m.n && m.p[k] == buf[k]) k++;
-            fail_msg("%s: written file differs at byte %zu (%zu vs %zu bytes)", need(r, "file"), k, m.n, len);
+            fail_msg("%s: written file differs at byte %zu (%zu vs %zu bytes)", tu_need(r, "file"), k, m.n, len);
         }
         /* the sizing call agrees */
         size_t hlen;
@@ -563,7 +496,7 @@ static void test_write_roundtrip(void **state)
         const npg_value *root = npg_doc_root(doc);
         assert_int_equal(npg__npy_format_header(npg_array_dtype(root), npg_array_ndim(root), npg_array_shape(root),
                                                 npg_array_fortran(root), NULL, 0, &hlen, &d), NPG_OK);
-        assert_int_equal(hlen, num(r, "offset"));
+        assert_int_equal(hlen, tu_num(r, "offset"));
         assert_int_equal(load(ctx, m.p, m.n, 0, &again, &err), NPG_OK);
         check_array(r, again, m.p);
         npg_doc_free(again);
@@ -596,11 +529,11 @@ static void test_write_raw_for_numpy(void **state)
     FILE *man = fopen(path, "w");
     assert_non_null(man);
     size_t count = 0;
-    for (size_t i = 0; i < nrecs; i++) {
-        const record *r = &recs[i];
-        if (strcmp(r->kind, "ok") != 0 || num(r, "object")) continue;
+    for (size_t i = 0; i < mf.n; i++) {
+        const record *r = &mf.recs[i];
+        if (strcmp(r->kind, "ok") != 0 || tu_num(r, "object")) continue;
         size_t len;
-        uint8_t *buf = read_rel(need(r, "file"), &len);
+        uint8_t *buf = read_rel(tu_need(r, "file"), &len);
         npg_doc *doc;
         npg_error err;
         assert_int_equal(load(ctx, buf, len, 0, &doc, &err), NPG_OK);
@@ -611,10 +544,10 @@ static void test_write_raw_for_numpy(void **state)
         assert_int_equal(npg_npy_write_raw(npg_array_dtype(a), npg_array_ndim(a), npg_array_shape(a),
                                            npg_array_fortran(a), data, n, mem_write, &m, &err), NPG_OK);
         assert_true(m.n == len && memcmp(m.p, buf, len) == 0);
-        snprintf(path, sizeof path, "%s/%s", written_dir, need(r, "file"));
+        snprintf(path, sizeof path, "%s/%s", written_dir, tu_need(r, "file"));
         write_file(path, m.p, m.n);
-        fprintf(man, "ok\tfile=%s\tstr=%s\tdescr=%s\tshape=%s\tfortran=%s\tsha256=%s\n", need(r, "file"),
-                need(r, "str"), need(r, "descr"), need(r, "shape"), need(r, "fortran"), need(r, "sha256"));
+        fprintf(man, "ok\tfile=%s\tstr=%s\tdescr=%s\tshape=%s\tfortran=%s\tsha256=%s\n", tu_need(r, "file"),
+                tu_need(r, "str"), tu_need(r, "descr"), tu_need(r, "shape"), tu_need(r, "fortran"), tu_need(r, "sha256"));
         npg_doc_free(doc);
         free(m.p);
         free(buf);
@@ -643,28 +576,28 @@ static void test_growth_headers(void **state)
     (void)state;
     npg_ctx *ctx = ctx_with(0, 0);
     size_t count = 0;
-    for (size_t i = 0; i < nrecs; i++) {
-        const record *r = &recs[i];
+    for (size_t i = 0; i < mf.n; i++) {
+        const record *r = &mf.recs[i];
         if (strcmp(r->kind, "hdr") != 0) continue;
         size_t len, ndim = 0;
-        uint8_t *buf = read_rel(need(r, "like"), &len);
+        uint8_t *buf = read_rel(tu_need(r, "like"), &len);
         npg_doc *doc;
         npg_error err;
         assert_int_equal(load(ctx, buf, len, 0, &doc, &err), NPG_OK);
         uint64_t shape[8];
-        const char *s = need(r, "shape");
+        const char *s = tu_need(r, "shape");
         while (*s && ndim < 8) {
             char *end;
             shape[ndim++] = strtoull(s, &end, 10);
             s = *end == ',' ? end + 1 : end;
         }
         uint8_t want[512], got[512];
-        size_t wn = unhex(need(r, "hex"), want, sizeof want), gn;
+        size_t wn = unhex(tu_need(r, "hex"), want, sizeof want), gn;
         npg_diag d;
         assert_int_equal(npg__npy_format_header(npg_array_dtype(npg_doc_root(doc)), ndim, shape,
-                                                (int)num(r, "fortran"), got, sizeof got, &gn, &d), NPG_OK);
+                                                (int)tu_num(r, "fortran"), got, sizeof got, &gn, &d), NPG_OK);
         if (gn != wn || memcmp(got, want, wn) != 0)
-            fail_msg("%s shape %s: header differs from NumPy's:\n%.*s\n%.*s", need(r, "like"), need(r, "shape"),
+            fail_msg("%s shape %s: header differs from NumPy's:\n%.*s\n%.*s", tu_need(r, "like"), tu_need(r, "shape"),
                      (int)gn, (const char *)got, (int)wn, (const char *)want);
         npg_doc_free(doc);
         free(buf);

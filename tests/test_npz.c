@@ -17,105 +17,41 @@
 
 #include <cmocka.h>
 
+#include "manifest.h"
+#include "testutil.h"
 #include "npguard.h"
 #include "npy/npy.h"
 
 /* ------------------------------------------------------------------ manifest (as test_npy.c) */
 
-typedef struct kv {
-    const char *key, *val;
-} kv;
 
-typedef struct record {
-    char kind[8];
-    kv f[24];
-    size_t n;
-} record;
-
-static record *recs;
-static size_t nrecs;
-static char *manifest_text;
+static manifest mf; /* the data generator's manifest */
 static const char *data_dir;
-
-static const char *get(const record *r, const char *key)
-{
-    for (size_t i = 0; i < r->n; i++)
-        if (strcmp(r->f[i].key, key) == 0) return r->f[i].val;
-    return NULL;
-}
-
-static const char *need(const record *r, const char *key)
-{
-    const char *v = get(r, key);
-    if (!v) fail_msg("manifest record without %s", key);
-    return v;
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) fail_msg("cannot read %s", path);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 static uint8_t *read_rel(const char *rel, size_t *len)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", data_dir, rel);
-    return slurp(path, len);
+    return tu_read_file(path, len);
 }
 
 static int load_manifest(void **state)
 {
     (void)state;
     char path[4096];
-    size_t len, cap = 0;
     data_dir = getenv("NPG_NPY_DATA");
     if (!data_dir) {
         fprintf(stderr, "NPG_NPY_DATA not set (run through ctest)\n");
         return -1;
     }
     snprintf(path, sizeof path, "%s/manifest.txt", data_dir);
-    uint8_t *raw = slurp(path, &len);
-    manifest_text = realloc(raw, len + 1);
-    manifest_text[len] = '\0';
-    for (char *line = strtok(manifest_text, "\n"); line; line = strtok(NULL, "\n")) {
-        if (nrecs == cap) {
-            cap = cap ? 2 * cap : 256;
-            recs = realloc(recs, cap * sizeof *recs);
-        }
-        record *r = &recs[nrecs++];
-        memset(r, 0, sizeof *r);
-        char *tab = strchr(line, '\t');
-        if (tab) *tab = '\0';
-        snprintf(r->kind, sizeof r->kind, "%s", line);
-        while (tab && r->n < 24) {
-            char *field = tab + 1;
-            tab = strchr(field, '\t');
-            if (tab) *tab = '\0';
-            char *eq = strchr(field, '=');
-            if (!eq) continue;
-            *eq = '\0';
-            r->f[r->n].key = field;
-            r->f[r->n].val = eq + 1;
-            r->n++;
-        }
-    }
-    return nrecs > 0 ? 0 : -1;
+    return tu_manifest_load(&mf, path);
 }
 
 static int free_manifest(void **state)
 {
     (void)state;
-    free(recs);
-    free(manifest_text);
+    tu_manifest_free(&mf);
     return 0;
 }
 
@@ -172,25 +108,25 @@ static void test_good_archives(void **state)
 {
     (void)state;
     size_t archives = 0, members = 0;
-    for (size_t r = 0; r < nrecs; r++) {
-        const record *rec = &recs[r];
+    for (size_t r = 0; r < mf.n; r++) {
+        const record *rec = &mf.recs[r];
         if (strcmp(rec->kind, "npz") != 0) continue;
-        const char *hdr = get(rec, "hdr");
+        const char *hdr = tu_get(rec, "hdr");
         npg_ctx *ctx = ctx_with(hdr ? (size_t)strtoull(hdr, NULL, 10) : 0, 0);
         size_t len;
-        uint8_t *buf = read_rel(need(rec, "file"), &len);
+        uint8_t *buf = read_rel(tu_need(rec, "file"), &len);
         npg_error err;
         for (unsigned flags = 0; flags <= NPG_NPY_CHECK_VALUES; flags += NPG_NPY_CHECK_VALUES) {
             memset(&err, 0xff, sizeof err);
             int rc = npg_npz_validate(ctx, buf, len, flags, &err);
-            if (rc) fail_msg("%s: %s in %s at %llu: %s", need(rec, "file"), npg_status_name(rc), err.member,
+            if (rc) fail_msg("%s: %s in %s at %llu: %s", tu_need(rec, "file"), npg_status_name(rc), err.member,
                              (unsigned long long)err.offset, err.message);
             assert_int_equal(err.code, NPG_OK);
         }
         npg_zip *zip;
         assert_int_equal(npg_zip_open(ctx, buf, len, 0, &zip, &err), NPG_OK);
         /* members: "key:file,key:file", in archive order */
-        char *list = strdup(need(rec, "members"));
+        char *list = strdup(tu_need(rec, "members"));
         size_t i = 0;
         for (char *item = strtok(list, ","); item; item = strtok(NULL, ","), i++) {
             char *colon = strchr(item, ':');
@@ -204,7 +140,7 @@ static void test_good_archives(void **state)
             memset(&err, 0xff, sizeof err);
             int rc = npg_npz_load_member(zip, i, 0, &doc, &err);
             (void)hdr; /* the archive keeps the context's limits: raised limits apply to members */
-            if (rc) fail_msg("%s/%s: %s %s", need(rec, "file"), want, npg_status_name(rc), err.message);
+            if (rc) fail_msg("%s/%s: %s %s", tu_need(rec, "file"), want, npg_status_name(rc), err.message);
             assert_int_equal(err.code, NPG_OK);
             size_t alen;
             uint8_t *abuf = read_rel(colon + 1, &alen);
@@ -247,33 +183,33 @@ static void test_bad_members(void **state)
     (void)state;
     npg_ctx *ctx = ctx_with(0, 0);
     size_t count = 0;
-    for (size_t r = 0; r < nrecs; r++) {
-        const record *rec = &recs[r];
+    for (size_t r = 0; r < mf.n; r++) {
+        const record *rec = &mf.recs[r];
         if (strcmp(rec->kind, "npzbad") != 0) continue;
         size_t len;
-        uint8_t *buf = read_rel(need(rec, "file"), &len);
-        int want = code_of(need(rec, "code"));
-        long long off = strtoll(need(rec, "offset"), NULL, 10);
+        uint8_t *buf = read_rel(tu_need(rec, "file"), &len);
+        int want = code_of(tu_need(rec, "code"));
+        long long off = strtoll(tu_need(rec, "offset"), NULL, 10);
         npg_error err;
         memset(&err, 0xff, sizeof err);
         int rc = npg_npz_validate(ctx, buf, len, NPG_NPY_CHECK_VALUES, &err);
-        if (rc != want || (off >= 0 && err.offset != (uint64_t)off) || strcmp(err.member, need(rec, "member")) != 0)
-            fail_msg("%s: validate gives %s at %llu in '%s' (%s), want %s at %lld", need(rec, "file"),
-                     npg_status_name(rc), (unsigned long long)err.offset, err.member, err.message, need(rec, "code"),
+        if (rc != want || (off >= 0 && err.offset != (uint64_t)off) || strcmp(err.member, tu_need(rec, "member")) != 0)
+            fail_msg("%s: validate gives %s at %llu in '%s' (%s), want %s at %lld", tu_need(rec, "file"),
+                     npg_status_name(rc), (unsigned long long)err.offset, err.member, err.message, tu_need(rec, "code"),
                      off);
         assert_true(err.message[0] != '\0');
         /* the member alone, in decode and in scan mode */
         npg_zip *zip;
         assert_int_equal(npg_zip_open(ctx, buf, len, 0, &zip, &err), NPG_OK);
-        size_t idx = (size_t)strtoull(need(rec, "index"), NULL, 10);
+        size_t idx = (size_t)strtoull(tu_need(rec, "index"), NULL, 10);
         if (want != NPG_E_ZIP_NAME) {
             npg_doc *doc;
             memset(&err, 0xff, sizeof err);
             rc = npg_npz_load_member(zip, idx, NPG_NPY_CHECK_VALUES, &doc, &err);
             if (rc != want || (off >= 0 && err.offset != (uint64_t)off))
-                fail_msg("%s: load_member gives %s at %llu (%s), want %s at %lld", need(rec, "file"),
-                         npg_status_name(rc), (unsigned long long)err.offset, err.message, need(rec, "code"), off);
-            assert_string_equal(err.member, need(rec, "member"));
+                fail_msg("%s: load_member gives %s at %llu (%s), want %s at %lld", tu_need(rec, "file"),
+                         npg_status_name(rc), (unsigned long long)err.offset, err.message, tu_need(rec, "code"), off);
+            assert_string_equal(err.member, tu_need(rec, "member"));
             assert_null(doc);
             rc = npg_npz_load_member(zip, idx, NPG_NPY_CHECK_VALUES | NPG_SCAN, &doc, &err);
             assert_non_null(doc);

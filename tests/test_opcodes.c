@@ -27,6 +27,7 @@
 
 #include "npguard.h"
 #include "pickle/opcodes.h"
+#include "pickles.h"
 #include "testutil.h"
 
 #define LIT(s) (const uint8_t *)(s), (sizeof(s) - 1)
@@ -1752,59 +1753,6 @@ static const char P_DTYPE_F8_P2[] =
     "q\x05"                  /*   61: BINPUT 5 */
     "b"                      /*   63: BUILD */
     "."                      /*   64: STOP */;
-
-/* P_F8_P3 (169 bytes), made by Debian's /usr/bin/python3 (CPython 3.11.2, NumPy 1.24.2):
- *   pickle.dumps(np.array([1.5, -2.0]), 3) */
-static const char P_F8_P3[] =
-    "\x80\x03"                                                   /*    0: PROTO 3 */
-    "cnumpy.core.multiarray\n_reconstruct\n"                     /*    2: GLOBAL 'numpy.core.multiarray _reconstruct' */
-    "q\x00"                                                      /*   38: BINPUT 0 */
-    "cnumpy\nndarray\n"                                          /*   40: GLOBAL 'numpy ndarray' */
-    "q\x01"                                                      /*   55: BINPUT 1 */
-    "K\x00"                                                      /*   57: BININT1 0 */
-    "\x85"                                                       /*   59: TUPLE1 */
-    "q\x02"                                                      /*   60: BINPUT 2 */
-    "C\x01" "b"                                                  /*   62: SHORT_BINBYTES b'b' */
-    "q\x03"                                                      /*   65: BINPUT 3 */
-    "\x87"                                                       /*   67: TUPLE3 */
-    "q\x04"                                                      /*   68: BINPUT 4 */
-    "R"                                                          /*   70: REDUCE */
-    "q\x05"                                                      /*   71: BINPUT 5 */
-    "("                                                          /*   73: MARK */
-    "K\x01"                                                      /*   74: BININT1 1 */
-    "K\x02"                                                      /*   76: BININT1 2 */
-    "\x85"                                                       /*   78: TUPLE1 */
-    "q\x06"                                                      /*   79: BINPUT 6 */
-    "cnumpy\ndtype\n"                                            /*   81: GLOBAL 'numpy dtype' */
-    "q\x07"                                                      /*   94: BINPUT 7 */
-    "X\x02\x00\x00\x00" "f8"                                     /*   96: BINUNICODE 'f8' */
-    "q\x08"                                                      /*  103: BINPUT 8 */
-    "\x89"                                                       /*  105: NEWFALSE */
-    "\x88"                                                       /*  106: NEWTRUE */
-    "\x87"                                                       /*  107: TUPLE3 */
-    "q\x09"                                                      /*  108: BINPUT 9 */
-    "R"                                                          /*  110: REDUCE */
-    "q\n"                                                        /*  111: BINPUT 10 */
-    "("                                                          /*  113: MARK */
-    "K\x03"                                                      /*  114: BININT1 3 */
-    "X\x01\x00\x00\x00<"                                         /*  116: BINUNICODE '<' */
-    "q\x0b"                                                      /*  122: BINPUT 11 */
-    "N"                                                          /*  124: NONE */
-    "N"                                                          /*  125: NONE */
-    "N"                                                          /*  126: NONE */
-    "J\xff\xff\xff\xff"                                          /*  127: BININT -1 */
-    "J\xff\xff\xff\xff"                                          /*  132: BININT -1 */
-    "K\x00"                                                      /*  137: BININT1 0 */
-    "t"                                                          /*  139: TUPLE */
-    "q\x0c"                                                      /*  140: BINPUT 12 */
-    "b"                                                          /*  142: BUILD */
-    "\x89"                                                       /*  143: NEWFALSE */
-    "C\x10\x00\x00\x00\x00\x00\x00\xf8\x3f\x00\x00\x00\x00\x00\x00\x00\xc0" /*  144: SHORT_BINBYTES b'\x00\x00\x00\x00\x00\x00\xf8?\x00\x... */
-    "q\x0d"                                                      /*  162: BINPUT 13 */
-    "t"                                                          /*  164: TUPLE */
-    "q\x0e"                                                      /*  165: BINPUT 14 */
-    "b"                                                          /*  167: BUILD */
-    "."                                                          /*  168: STOP */;
 
 /* P_F8_P5 (142 bytes), made by Debian's /usr/bin/python3 (CPython 3.11.2, NumPy 1.24.2):
  *   pickle.dumps(np.array([1.5, -2.0]), 5) */
