@@ -282,6 +282,12 @@ NPG_API const npg_dtype *npg_dtype_field(const npg_dtype *d, size_t i, const cha
 /* dtype.str as NumPy spells it, e.g. "<f8", "|S3", "<M8[15m]", "|V12". Returns the length
  * written (excluding NUL); truncates safely when cap is too small. */
 NPG_API size_t npg_dtype_str(const npg_dtype *d, char *buf, size_t cap);
+/* The descr a .npy header holds for the dtype (numpy.lib.format.dtype_to_descr, repr()'d, with
+ * non-ASCII characters escaped), e.g. "'<f8'" or "[('x', '<i4'), ('y', '<f8')]". Like snprintf:
+ * writes at most cap bytes including a NUL and returns the full length. Returns 0 when NumPy has
+ * no descr for the dtype (fields that overlap or are out of order): np.save refuses such arrays,
+ * and so does npg_npy_write. */
+NPG_API size_t npg_dtype_descr(const npg_dtype *d, char *buf, size_t cap);
 
 /* ---------------------------------------------------------------- arrays and scalars */
 

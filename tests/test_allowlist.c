@@ -14,7 +14,7 @@
 #include "testutil.h"
 
 typedef struct row {
-    char module[128], name[128];
+    char module[128], name[128], rebuilds[256];
 } row;
 
 /* Rows "| `module` | `name` | ..." between the allowlist markers of README.md. */
@@ -32,11 +32,12 @@ static size_t readme_rows(row *rows, size_t cap)
     assert_non_null(end);
     size_t n = 0;
     for (char *line = begin; line && line < end; line = strchr(line + 1, '\n')) {
-        char m[128], nm[128];
-        if (sscanf(line, "\n| `%127[^`]` | `%127[^`]` |", m, nm) == 2) {
+        char m[128], nm[128], rb[256] = "";
+        if (sscanf(line, "\n| `%127[^`]` | `%127[^`]` | %255[^\n]", m, nm, rb) >= 2) {
             assert_true(n < cap);
             snprintf(rows[n].module, sizeof rows[n].module, "%s", m);
             snprintf(rows[n].name, sizeof rows[n].name, "%s", nm);
+            snprintf(rows[n].rebuilds, sizeof rows[n].rebuilds, "%s", rb);
             n++;
         }
     }
@@ -63,6 +64,42 @@ static void test_readme_matches_vm_table(void **state)
                                           (const uint8_t *)rows[j].name, strlen(rows[j].name));
         if (s == SYM_NONE) fail_msg("README.md lists %s.%s but the VM refuses it", rows[j].module, rows[j].name);
     }
+}
+
+/* The closed set of reconstructors: every symbol the VM knows is reached by some allowlist row
+ * (no reconstructor hides outside the documented table), and the README's "rebuilds" column
+ * says which rows are callable: calling a "class tag" or "argument" row with REDUCE is refused
+ * as a class tag, and calling any other row reaches its reconstructor (which either builds the
+ * value or refuses the argument shape, never as a class tag). */
+static void test_reconstructors_match_readme(void **state)
+{
+    (void)state;
+    size_t count, n;
+    const npg_allow_row *table = npg__allowlist(&count);
+    for (int sym = SYM_NONE + 1; sym < SYM_COUNT; sym++) {
+        int reached = 0;
+        for (size_t i = 0; i < count; i++) reached |= table[i].sym == (npg_symbol)sym;
+        if (!reached) fail_msg("symbol %s has no allowlist row", npg__symbol_name((npg_symbol)sym));
+    }
+    row rows[256];
+    n = readme_rows(rows, 256);
+    npg_ctx *ctx = npg_ctx_new(NULL);
+    assert_non_null(ctx);
+    for (size_t j = 0; j < n; j++) {
+        /* PROTO 2, GLOBAL module\nname\n, EMPTY_TUPLE, REDUCE, STOP */
+        char pk[300];
+        int len = snprintf(pk, sizeof pk, "\x80\x02" "c%s\n%s\n)R.", rows[j].module, rows[j].name);
+        npg_doc *doc = NULL;
+        npg_error err;
+        int rc = npg_pickle_load(ctx, (const uint8_t *)pk, (size_t)len, NULL, &doc, &err);
+        int tag = strstr(rows[j].rebuilds, "class tag") != NULL || strstr(rows[j].rebuilds, "argument of") != NULL;
+        int refused_as_tag = rc == NPG_E_CALL && strstr(err.message, "is a class tag") != NULL;
+        if (tag != refused_as_tag)
+            fail_msg("%s.%s: README says '%s' but REDUCE gives %s (%s)", rows[j].module, rows[j].name,
+                     rows[j].rebuilds, npg_status_name(rc), rc == NPG_OK ? "built" : err.message);
+        npg_doc_free(doc);
+    }
+    npg_ctx_free(ctx);
 }
 
 static npg_symbol look(const char *m, const char *n)
@@ -104,6 +141,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_readme_matches_vm_table),
+        cmocka_unit_test(test_reconstructors_match_readme),
         cmocka_unit_test(test_near_misses_refused),
         cmocka_unit_test(test_severity),
     };

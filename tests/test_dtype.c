@@ -991,6 +991,10 @@ static void test_descr_undefined(void **state)
     char buf[64] = "x";
     assert_int_equal(npg__dtype_descr(dt, buf, sizeof buf), 0);
     assert_string_equal(buf, "");
+    strcpy(buf, "x"); /* the public form says the same */
+    assert_int_equal(npg_dtype_descr(dt, buf, sizeof buf), 0);
+    assert_string_equal(buf, "");
+    assert_int_equal(npg_dtype_descr(NULL, buf, sizeof buf), 0);
     static const int64_t overlap[] = {0, 2};
     dt = mk_struct(8, 1, 16, 2, names, dts, overlap);
     assert_int_equal(npg__dtype_descr(dt, buf, sizeof buf), 0);
@@ -1004,6 +1008,8 @@ static void test_descr_undefined(void **state)
     const npg_dtype *d2[] = {s0, s0};
     static const int64_t o2[] = {0, 0};
     assert_descr(mk_struct(0, 1, 16, 2, names, d2, o2), "[('a', '|S0'), ('b', '|S0')]");
+    assert_int_equal(npg_dtype_descr(mk_struct(0, 1, 16, 2, names, d2, o2), buf, sizeof buf), 28);
+    assert_string_equal(buf, "[('a', '|S0'), ('b', '|S0')]");
 }
 
 static void test_descr_plain_and_truncation(void **state)

@@ -41,6 +41,10 @@ typedef struct npg_aud {
     size_t nallow;
     uint64_t member_bytes;    /* member bytes the lenient zip path scanned, stored or inflated:
                                  bounded by limits.max_uncompressed (its entries may overlap) */
+    uint64_t member_in;       /* bytes of the file the lenient zip path has read as member data:
+                                 at most the file's length, so that overlapping entries cannot
+                                 make it inflate one stretch of the file again and again */
+    bool overlap_stopped;     /* member_in would have passed the file's length: no more members */
 } npg_aud;
 
 /* Flags npg_audit_opts.flags may hold. */

@@ -72,6 +72,22 @@ static void cap_stored(npg_aud *x, npg_lz_data *d, uint64_t data_off, const char
     d->n = (size_t)left;
 }
 
+/* Members that do not overlap read at most the whole file between them. More means entries
+ * share bytes (Fifield's quoted-overlap bomb: each entry's data contains the next entries), and
+ * reading on would inflate the same bytes once per entry, quadratic in the file's size. The
+ * first such member is reported and it and every later one are skipped. */
+static bool overlaps_read_bytes(npg_aud *x, size_t len, uint64_t lh, const where *w, const char *name)
+{
+    if (!x->overlap_stopped && w->in_len <= len - x->member_in) return false;
+    if (!x->overlap_stopped)
+        npg__aud_add(x, NPG_RULE_MALFORMED, npg_rule_severity(NPG_RULE_MALFORMED), lh, name, NULL,
+                     NPG_E_ZIP_LAYOUT, "%s: members overlap (possible zip bomb): with this one they would "
+                     "read %llu bytes of a %zu-byte file; this member and later ones were not scanned",
+                     npg_status_name(NPG_E_ZIP_LAYOUT), (unsigned long long)(x->member_in + w->in_len), len);
+    x->overlap_stopped = true;
+    return true;
+}
+
 static void report_oddities(npg_aud *x, uint64_t lh, const npg_lz_local *l, const where *w, size_t len,
                             const char *name, bool hidden)
 {
@@ -103,6 +119,7 @@ uint64_t npg__lz_member(npg_aud *x, const uint8_t *buf, size_t len, uint64_t lh,
     where w;
     locate(buf, len, &l, e, &w);
     report_oddities(x, lh, &l, &w, len, name, hidden);
+    if (overlaps_read_bytes(x, len, lh, &w, name)) return l.data + (w.known ? w.in_len : 0);
 
     npg_mem mem;
     npg__mem_init(&mem, &x->ctx->alloc, x->lim->max_alloc);
@@ -115,6 +132,7 @@ uint64_t npg__lz_member(npg_aud *x, const uint8_t *buf, size_t len, uint64_t lh,
                      zip_level(d.status) ? l.data + d.consumed : d.n, name, NULL, d.status,
                      "%s: %s (the first %zu inflated bytes were scanned)", npg_status_name(d.status), d.msg, d.n);
     npg__aud_member(x, d.p, d.n, name, hidden ? " (not in the central directory)" : NULL);
+    x->member_in += w.known ? w.in_len : d.consumed;
     uint64_t end = l.data + (w.known ? w.in_len : d.consumed);
     npg__lz_data_free(&mem, &d);
     return end;

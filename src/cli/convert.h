@@ -3,7 +3,8 @@
  *   convert.c          arguments, and the order of the steps
  *   convert_inputs.c   each input, sniffed and validated by the library, becomes entries
  *   convert_walk.c     the arrays of a decoded pickle, keyed by their path in the tree
- *   convert_keys.c     key components: escaping, integer keys, duplicates
+ *   convert_keys.c     key components: escaping, integer keys, duplicates; adding entries
+ *   convert_produce.c  the bytes of a .npy (one entry) or a .npz (all entries)
  *   convert_out.c      .npy / .npz / directory output
  *   convert_publish.c  temporary file, fsync, validation, then rename (no clobbering)
  *
@@ -52,8 +53,6 @@ typedef struct conv_job {
  * error) and append its arrays. Returns an exit status (0 to go on). */
 int conv_load_input(conv_job *job, conv_input *in);
 void conv_release_inputs(conv_job *job);
-/* Append an entry (takes ownership of key). 0, or EXIT_USAGE when out of memory. */
-int conv_add(conv_job *job, char *key, const npg_value *array, const char *source);
 
 /* convert_walk.c: the arrays of a decoded pickle's tree. 0 or an exit status (printed). */
 int conv_walk_pickle(conv_job *job, const npg_value *root, const char *source);
@@ -66,8 +65,16 @@ int conv_key_str(char *buf, size_t *len, size_t cap, const uint8_t *s, size_t n)
 char *conv_key_from_path(const char *path);
 /* 0 when all keys differ; else prints the clash and returns EXIT_FINDINGS. */
 int conv_check_unique(conv_job *job);
+/* Append an entry (takes ownership of key). 0, or EXIT_USAGE when out of memory. */
+int conv_add(conv_job *job, char *key, const npg_value *array, const char *source);
 /* Whether an array can be written to .npy without a pickle; the reason when not. */
 int conv_array_ok(const npg_value *a, const char **why);
+
+/* convert_produce.c: npg_write_fn producers, in the shape conv_publish takes (conv_produce_fn):
+ * conv_produce_npy writes the conv_entry ud as .npy, conv_produce_npz the conv_job ud's entries
+ * as a .npz (deflated when job->compress). */
+int conv_produce_npy(void *ud, npg_write_fn write, void *wud, npg_error *err);
+int conv_produce_npz(void *ud, npg_write_fn write, void *wud, npg_error *err);
 
 /* convert_out.c: write the entries as job->kind says. Exit status. */
 int conv_write(conv_job *job);

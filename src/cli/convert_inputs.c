@@ -9,33 +9,6 @@
 
 #include "convert.h"
 
-/* At most limits.max_zip_members arrays: a pickle can share one array from many places.
- * key NULL: strdup failed. */
-int conv_add(conv_job *job, char *key, const npg_value *array, const char *source)
-{
-    if (!key) return fprintf(stderr, "npguard: out of memory\n"), EXIT_USAGE;
-    npg_limits lim;
-    npg_ctx_get_limits(job->ctx, &lim);
-    if (job->n >= lim.max_zip_members) {
-        fprintf(stderr, "%s: cannot convert: more than %zu arrays\n", source, lim.max_zip_members);
-        free(key);
-        return EXIT_FINDINGS;
-    }
-    if (job->n == job->cap) {
-        size_t cap = job->cap ? 2 * job->cap : 16;
-        conv_entry *e = realloc(job->e, cap * sizeof *e);
-        if (!e) {
-            free(key);
-            fprintf(stderr, "npguard: out of memory\n");
-            return EXIT_USAGE;
-        }
-        job->e = e;
-        job->cap = cap;
-    }
-    job->e[job->n++] = (conv_entry){key, array, source};
-    return EXIT_OK;
-}
-
 static int refused(const char *path, const npg_error *err)
 {
     fprintf(stderr, "%s: not converted: the file is not ok\n", path);

@@ -101,7 +101,9 @@ int conv_check_unique(conv_job *job)
 
 /* .npy and .npz as numpy.load(allow_pickle=False) reads them hold plain data only: object
  * elements would need a pickle, and a MaskedArray's mask has no place in the format (np.save
- * would silently drop it), so both are refused rather than changed. */
+ * would silently drop it), so both are refused rather than changed. A structured dtype whose
+ * fields overlap or are out of order has no .npy descr (np.save refuses it too); refusing it
+ * here, before anything is written, keeps a directory output from being left half done. */
 int conv_array_ok(const npg_value *a, const char **why)
 {
     if (npg_dtype_has_object(npg_array_dtype(a))) {
@@ -112,5 +114,36 @@ int conv_array_ok(const npg_value *a, const char **why)
         *why = "a masked array (.npy has no place for the mask; write data and mask explicitly)";
         return 0;
     }
+    if (npg_dtype_descr(npg_array_dtype(a), NULL, 0) == 0) {
+        *why = "a structured dtype with overlapping or out-of-order fields (a .npy header cannot describe it)";
+        return 0;
+    }
     return 1;
+}
+
+/* At most limits.max_zip_members arrays: a pickle can share one array from many places.
+ * key NULL: strdup failed. */
+int conv_add(conv_job *job, char *key, const npg_value *array, const char *source)
+{
+    if (!key) return fprintf(stderr, "npguard: out of memory\n"), EXIT_USAGE;
+    npg_limits lim;
+    npg_ctx_get_limits(job->ctx, &lim);
+    if (job->n >= lim.max_zip_members) {
+        fprintf(stderr, "%s: cannot convert: more than %zu arrays\n", source, lim.max_zip_members);
+        free(key);
+        return EXIT_FINDINGS;
+    }
+    if (job->n == job->cap) {
+        size_t cap = job->cap ? 2 * job->cap : 16;
+        conv_entry *e = realloc(job->e, cap * sizeof *e);
+        if (!e) {
+            free(key);
+            fprintf(stderr, "npguard: out of memory\n");
+            return EXIT_USAGE;
+        }
+        job->e = e;
+        job->cap = cap;
+    }
+    job->e[job->n++] = (conv_entry){key, array, source};
+    return EXIT_OK;
 }

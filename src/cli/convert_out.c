@@ -10,35 +10,6 @@
 
 #include "convert.h"
 
-static int write_npy(void *ud, npg_write_fn write, void *wud, npg_error *err)
-{
-    const npg_value *a = ((const conv_entry *)ud)->array;
-    uint64_t len = 0;
-    int borrowed;
-    const uint8_t *data = npg_array_data(a, &len, &borrowed);
-    return npg_npy_write_raw(npg_array_dtype(a), npg_array_ndim(a), npg_array_shape(a), npg_array_fortran(a),
-                             data, len, write, wud, err);
-}
-
-static int write_npz(void *ud, npg_write_fn write, void *wud, npg_error *err)
-{
-    const conv_job *job = ud;
-    npg_npz_writer *w = NULL;
-    int rc = npg_npz_writer_new(job->ctx, job->compress, write, wud, &w);
-    for (size_t i = 0; rc == NPG_OK && i < job->n; i++) {
-        const npg_value *a = job->e[i].array;
-        uint64_t len = 0;
-        int borrowed;
-        const uint8_t *data = npg_array_data(a, &len, &borrowed);
-        rc = npg_npz_writer_add(w, job->e[i].key, npg_array_dtype(a), npg_array_ndim(a), npg_array_shape(a),
-                                npg_array_fortran(a), data, len, err);
-    }
-    if (rc == NPG_OK) rc = npg_npz_writer_finish(w, err);
-    else if (!w && err) err->code = rc, snprintf(err->message, sizeof err->message, "cannot start the .npz writer");
-    npg_npz_writer_free(w);
-    return rc;
-}
-
 /* "<dir>/<key>.npy" (malloc'd). */
 static char *member_path(const char *dir, const char *key)
 {
@@ -95,7 +66,7 @@ static int write_dir(conv_job *job)
         char *p = member_path(job->out, job->e[i].key);
         if (!p) return EXIT_USAGE;
         rc = make_parents(p, strlen(job->out));
-        if (rc == EXIT_OK) rc = conv_publish(job->ctx, p, job->force, 0, write_npy, &job->e[i]);
+        if (rc == EXIT_OK) rc = conv_publish(job->ctx, p, job->force, 0, conv_produce_npy, &job->e[i]);
         free(p);
     }
     return rc;
@@ -104,8 +75,8 @@ static int write_dir(conv_job *job)
 int conv_write(conv_job *job)
 {
     switch (job->kind) {
-    case CONV_NPY: return conv_publish(job->ctx, job->out, job->force, 0, write_npy, &job->e[0]);
-    case CONV_NPZ: return conv_publish(job->ctx, job->out, job->force, 1, write_npz, job);
+    case CONV_NPY: return conv_publish(job->ctx, job->out, job->force, 0, conv_produce_npy, &job->e[0]);
+    case CONV_NPZ: return conv_publish(job->ctx, job->out, job->force, 1, conv_produce_npz, job);
     default: return write_dir(job);
     }
 }

@@ -4,7 +4,8 @@
  * A dict key of another type is refused, but only when an array lies below it. Sets cannot hold
  * arrays (unhashable); scalars, strings and numbers are not arrays and are left out.
  *
- * Iterative, with an explicit stack: the VM allows 10,000 levels of nesting. A container that
+ * Iterative, with an explicit stack: max_depth counts nesting as built, so a pickle that fills
+ * containers after nesting them (through the memo) can nest as deep as it is long. A container that
  * is its own ancestor (a cycle) is not entered again, and the walk is bounded in steps, since a
  * pickle's memo can share one list many times over (a DAG whose paths grow exponentially). */
 #include <inttypes.h>

@@ -251,3 +251,12 @@ size_t npg__dtype_descr(const npg_dtype *dt, char *buf, size_t cap)
     }
     return s.len;
 }
+
+NPG_API size_t npg_dtype_descr(const npg_dtype *d, char *buf, size_t cap)
+{
+    if (!d) {
+        if (buf && cap) buf[0] = '\0';
+        return 0;
+    }
+    return npg__dtype_descr(d, buf, cap);
+}

@@ -33,13 +33,18 @@ static int no_overlap(npg_zip_entry **ix, size_t n, uint64_t cd_offset, npg_zip_
         uint64_t next = k + 1 < n ? ix[k + 1]->m.header_offset : cd_offset;
         uint64_t least;
         if (!npg__add_u64(e->m.header_offset, NPG_ZIP_LOCAL_LEN + (uint64_t)e->name_len, &least) ||
-            !npg__add_u64(least, e->m.csize, &least) || least > next)
-            return FAIL(k + 1 < n ? ix[k + 1] : e, NPG_E_ZIP_LAYOUT, k + 1 < n ? next : e->m.header_offset,
+            !npg__add_u64(least, e->m.csize, &least) || least > next) {
+            /* Blame the later entry at its local header, or at its central-directory record
+             * when the declared header lies past the directory (outside what the file holds). */
+            const npg_zip_entry *blame = k + 1 < n ? ix[k + 1] : e;
+            uint64_t at = blame->m.header_offset <= cd_offset ? blame->m.header_offset : blame->cd_pos;
+            return FAIL(blame, NPG_E_ZIP_LAYOUT, at,
                         "overlapping entries (possible zip bomb): the entry at %llu needs at least %llu "
                         "bytes, the next item starts at %llu",
                         (unsigned long long)e->m.header_offset,
                         (unsigned long long)(e->m.csize + NPG_ZIP_LOCAL_LEN + e->name_len),
                         (unsigned long long)next);
+        }
     }
     return NPG_OK;
 }

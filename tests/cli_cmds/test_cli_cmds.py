@@ -426,6 +426,10 @@ class Convert(unittest.TestCase):
              "object array"),
             ("masked.pkl", pickle.dumps({"m": np.ma.masked_array([1, 2], mask=[0, 1])}, protocol=4), 1,
              "masked array"),
+            # fields out of order: a valid dtype with no .npy descr (np.save refuses it too)
+            ("outoforder.pkl", pickle.dumps({"s": np.zeros(2, dtype=np.dtype(
+                {"names": ["a", "b"], "formats": ["<i4", "<i4"], "offsets": [4, 0]}))}, protocol=4), 1,
+             "out-of-order fields"),
             ("tuplekey.pkl", pickle.dumps({(1, 2): np.ones(2)}, protocol=4), 1, "neither str nor int"),
             ("emptykey.pkl", pickle.dumps({"": np.ones(2)}, protocol=4), 1, "empty string"),
             ("clash.pkl", pickle.dumps({1: np.ones(2), "1": np.zeros(2)}, protocol=4), 1,
