@@ -1,131 +1,82 @@
-/* Fuzz target: the pickle VM in decode and scan mode over the same input.
+/* Fuzz target: the pickle VM in decode mode, scan mode and disassembly over the same input.
  *
  * Beyond "no crash", it checks what the library promises:
- *  - scan says ok (status NPG_OK, no finding above info) exactly when decode succeeds;
- *  - every error offset lies within the input, and no error is NPG_E_INTERNAL;
- *  - a decoded array's data length equals itemsize times the product of its shape, and its data
- *    pointer lies inside the input or in memory the document owns.
- * The first input byte chooses options; limits are tight so that runs stay fast. */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
+ *  - scan says ok (status NPG_OK, no finding above info) exactly when decode succeeds, and so
+ *    does the disassembler's status (all three are the same VM);
+ *  - every error and finding offset lies within the input, and no error is NPG_E_INTERNAL;
+ *  - a decoded tree has only allowed kinds; an array's data length equals itemsize times the
+ *    product of its shape, and borrowed data lies inside the input or an out-of-band buffer.
+ * Option byte (the first): bit 0 NPG_PY2_BYTES, bit 1 NPG_ALLOW_TRAILING, bit 2 out-of-band
+ * buffers, bit 3 also disassemble. */
 #include <string.h>
 
-#include "npguard.h"
+#include "fuzz_common.h"
 
-#define FUZZ_ASSERT(c)                                                                      \
-    do {                                                                                    \
-        if (!(c)) {                                                                         \
-            fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #c);       \
-            abort();                                                                        \
-        }                                                                                   \
-    } while (0)
+static const uint8_t oob0[] = {1, 2, 3, 4, 5, 6, 7, 8};
 
-static void check_error(const npg_error *e, size_t len)
+static int decode(const npg_ctx *ctx, const uint8_t *data, size_t size, const npg_pickle_opts *o,
+                  const fuzz_region *regions, size_t nregions)
 {
-    FUZZ_ASSERT(e->code != NPG_E_INTERNAL);
-    FUZZ_ASSERT(e->offset <= len);
-    FUZZ_ASSERT(memchr(e->message, '\0', sizeof e->message) != NULL);
-}
-
-/* Walk the tree iteratively (bounded by a visit budget: shared references form DAGs). */
-static void check_tree(const npg_value *root)
-{
-    enum { BUDGET = 100000 };
-    const npg_value **stack = malloc(BUDGET * sizeof *stack);
-    size_t top = 0, visits = 0;
-    FUZZ_ASSERT(stack);
-    stack[top++] = root;
-    while (top && visits++ < BUDGET) {
-        const npg_value *v = stack[--top];
-        npg_kind k = npg_value_kind(v);
-        FUZZ_ASSERT(k != NPG_OPAQUE); /* decode mode never yields placeholders */
-        if (k == NPG_ARRAY) {
-            const npg_dtype *dt = npg_array_dtype(v);
-            uint64_t size = 1, len;
-            const uint64_t *shape = npg_array_shape(v);
-            for (size_t i = 0; i < npg_array_ndim(v); i++) size *= shape[i];
-            FUZZ_ASSERT(size == npg_array_size(v));
-            if (npg_dtype_has_object(dt)) {
-                for (uint64_t i = 0; i < size && top < BUDGET; i++) {
-                    const npg_value *o = npg_array_object(v, i);
-                    FUZZ_ASSERT(o != NULL);
-                    stack[top++] = o;
-                }
-            } else {
-                const uint8_t *d = npg_array_data(v, &len, NULL);
-                FUZZ_ASSERT(d != NULL);
-                FUZZ_ASSERT(len == size * npg_dtype_itemsize(dt));
-                if (len) { volatile uint8_t x = d[0] ^ d[len - 1]; (void)x; } /* in bounds (ASan) */
-            }
-        }
-        size_t n = npg_value_len(v);
-        for (size_t i = 0; i < n && top + 2 < BUDGET; i++) {
-            if (k == NPG_DICT || k == NPG_ORDERED_DICT) {
-                stack[top++] = npg_value_dict_key(v, i);
-                stack[top++] = npg_value_dict_val(v, i);
-            } else {
-                stack[top++] = npg_value_item(v, i);
-            }
-        }
+    npg_doc *doc = NULL;
+    npg_error err;
+    int rc = npg_pickle_load(ctx, data, size, o, &doc, &err);
+    if (rc == NPG_OK) {
+        FUZZ_ASSERT(doc && npg_doc_root(doc));
+        FUZZ_ASSERT(npg_doc_end(doc) <= size);
+        fuzz_check_tree(npg_doc_root(doc), regions, nregions);
+        npg_value_print(npg_doc_root(doc), fuzz_discard, NULL, 4);
+    } else {
+        FUZZ_ASSERT(doc == NULL);
+        fuzz_check_error(&err, size);
     }
-    free(stack);
+    npg_doc_free(doc);
+    return rc;
 }
 
-static int discard(void *ud, const void *t, size_t n) { (void)ud; (void)t; (void)n; return 0; }
+/* Scan status, and whether a finding refuses the pickle. */
+static int scan(const npg_ctx *ctx, const uint8_t *data, size_t size, const npg_pickle_opts *o, int *refused)
+{
+    npg_doc *doc = NULL;
+    npg_error err;
+    int rc = npg_pickle_load(ctx, data, size, o, &doc, &err);
+    *refused = 0;
+    if (rc != NPG_OK) fuzz_check_error(&err, size);
+    if (!doc) return rc;
+    size_t n, total;
+    const npg_finding *f = npg_doc_findings(doc, &n, &total);
+    FUZZ_ASSERT(total >= n);
+    for (size_t i = 0; i < n; i++) {
+        FUZZ_ASSERT(f[i].offset <= size);
+        *refused |= f[i].severity > NPG_SEV_INFO;
+    }
+    npg_doc_free(doc);
+    return rc;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1) return 0;
-    unsigned opt = data[0];
-    data++, size--;
-    npg_ctx *ctx = npg_ctx_new(NULL);
+    unsigned opt;
+    npg_ctx *ctx = fuzz_start(&data, &size, &opt);
     if (!ctx) return 0;
-    npg_limits lim;
-    npg_limits_init(&lim);
-    lim.max_ops = 200000;
-    lim.max_alloc = 64u << 20;
-    lim.max_memo = 4096;
-    lim.max_depth = 200;
-    lim.max_container_len = 100000;
-    lim.max_findings = 64;
-    npg_ctx_set_limits(ctx, &lim);
-    static const uint8_t buf0[] = {1, 2, 3, 4, 5, 6, 7, 8};
-    npg_buffer bufs[2] = {{buf0, 8, 0}, {buf0, 4, 1}};
-    unsigned extra = ((opt & 1) ? NPG_PY2_BYTES : 0) | ((opt & 2) ? NPG_ALLOW_TRAILING : 0);
-    npg_pickle_opts dopt = {extra, (opt & 4) ? bufs : NULL, (opt & 4) ? 2 : 0};
+    npg_buffer bufs[2] = {{oob0, 8, 0}, {oob0, 4, 1}};
+    fuzz_region regions[2] = {{data, size}, {oob0, sizeof oob0}};
+    unsigned flags = ((opt & 1) ? NPG_PY2_BYTES : 0) | ((opt & 2) ? NPG_ALLOW_TRAILING : 0);
+    npg_pickle_opts dopt = {flags, (opt & 4) ? bufs : NULL, (opt & 4) ? 2 : 0};
     npg_pickle_opts sopt = dopt;
     sopt.flags |= NPG_SCAN;
 
-    npg_doc *doc = NULL, *sdoc = NULL;
-    npg_error err, serr;
-    int rc = npg_pickle_load(ctx, data, size, &dopt, &doc, &err);
-    if (rc == NPG_OK) {
-        FUZZ_ASSERT(doc && npg_doc_root(doc));
-        check_tree(npg_doc_root(doc));
-        npg_value_print(npg_doc_root(doc), discard, NULL, 4);
-    } else {
-        FUZZ_ASSERT(doc == NULL);
-        check_error(&err, size);
+    int rc = decode(ctx, data, size, &dopt, regions, 2);
+    int refused, src = scan(ctx, data, size, &sopt, &refused);
+    /* the promise: scan ok <=> decode ok (resource limits aside: both hit the same ones) */
+    if (!fuzz_is_resource_error(src) && !fuzz_is_resource_error(rc))
+        FUZZ_ASSERT((src == NPG_OK && !refused) == (rc == NPG_OK));
+    if ((opt & 8) && !(opt & 4)) { /* the disassembler takes no out-of-band buffers */
+        npg_error err;
+        int drc = npg_pickle_disassemble(ctx, data, size, flags | NPG_SCAN, fuzz_discard, NULL, &err);
+        if (drc != NPG_OK) fuzz_check_error(&err, size);
+        if (!fuzz_is_resource_error(drc) && !fuzz_is_resource_error(rc)) FUZZ_ASSERT((drc == NPG_OK) == (rc == NPG_OK));
     }
-    int src = npg_pickle_load(ctx, data, size, &sopt, &sdoc, &serr);
-    if (sdoc) {
-        size_t n, total;
-        const npg_finding *f = npg_doc_findings(sdoc, &n, &total);
-        int refused = 0;
-        for (size_t i = 0; i < n; i++) {
-            FUZZ_ASSERT(f[i].offset <= size);
-            refused |= f[i].severity > NPG_SEV_INFO;
-        }
-        FUZZ_ASSERT(total >= n);
-        if (src != NPG_OK) check_error(&serr, size);
-        /* the promise: scan ok <=> decode ok (resource limits aside: both hit the same ones) */
-        if (src != NPG_E_NOMEM && rc != NPG_E_NOMEM)
-            FUZZ_ASSERT((src == NPG_OK && !refused) == (rc == NPG_OK));
-        npg_doc_free(sdoc);
-    }
-    npg_doc_free(doc);
     npg_ctx_free(ctx);
     return 0;
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every test, as CI runs it: a normal build and an ASan+UBSan build, each running the whole
-# ctest suite; valgrind (memcheck, leaks) over the C test programs; and an install check.
+# ctest suite (which replays every fuzz corpus and regression); valgrind (memcheck, leaks) over
+# the C test programs; an install check; then every fuzz target under libFuzzer with ASan+UBSan
+# for NPG_FUZZ_SECONDS (default 60) each, and the AFL++ build of the targets run briefly.
 # Needs the packages .ci/run installs. Usage: bash tests/run_all.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,3 +32,10 @@ echo "== valgrind (memcheck, leaks) over the C unit tests of the normal build"
 
 echo "== install check"
 bash tests/install/check.sh build
+
+echo "== fuzzing: libFuzzer + ASan+UBSan, every target for ${NPG_FUZZ_SECONDS:-60}s (fuzz/run)"
+rm -rf build-fuzz-ci
+FUZZ_OUT="$PWD/build-fuzz-ci" bash fuzz/run all "${NPG_FUZZ_SECONDS:-60}"
+
+echo "== fuzzing: the AFL++ build of every target, 10s each"
+FUZZ_OUT="$PWD/build-fuzz-ci" bash fuzz/run all 10 afl

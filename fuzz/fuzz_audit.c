@@ -1,0 +1,97 @@
+/* Fuzz target: whole-file scanning with format sniffing (npg_audit_buffer), as `npguard scan`
+ * runs it on every file.
+ *
+ * Checks: the audit returns a result unless memory ran out; every finding has a known rule and
+ * severity, a printable message and, outside zip members, an offset within the file; the
+ * verdict follows from the findings; and the auditor agrees with the strict loaders on the same
+ * bytes: a file that decodes as one pickle, loads as .npy or validates as .npz is ok for the
+ * auditor in that format, and an ok .npy or ok pickle (with PROTO) loads with the loader.
+ * Option byte: bit 0 NPG_NPY_ALIGN16, bit 1 allow os.system/posix.system (--allow). */
+#include <string.h>
+
+#include "fuzz_common.h"
+
+static const char *const allow[] = {"os.system", "posix.system"};
+
+static int is_allowlist_rule(int rule) { return rule >= 2 && rule <= 10; }
+
+/* Each finding is well-formed; returns whether the findings alone make the file unsafe (1),
+ * invalid (2), both (3) or neither (0). */
+static int check_findings(const npg_audit *a, size_t size)
+{
+    int seen = 0;
+    for (size_t i = 0; i < npg_audit_count(a); i++) {
+        const npg_audit_finding *f = npg_audit_finding_at(a, i);
+        FUZZ_ASSERT(f && f->message);
+        if (getenv("NPG_FUZZ_VERBOSE"))
+            fprintf(stderr, "%s %s status %d at %llu [%s]: %s\n", npg_rule_id(f->rule), npg_severity_name(f->severity),
+                    f->status, (unsigned long long)f->offset, f->member ? f->member : "", f->message);
+        FUZZ_ASSERT(strcmp(npg_rule_id(f->rule), "NPG000") != 0);
+        FUZZ_ASSERT(f->severity >= NPG_SEV_INFO && f->severity <= NPG_SEV_CRITICAL);
+        for (const char *c = f->message; *c; c++) FUZZ_ASSERT(*c >= 0x20 && *c < 0x7f);
+        if (!f->member) FUZZ_ASSERT(f->offset <= size);
+        /* NPG100 carries the loader's status (an info note about dropped findings has none) */
+        if (f->rule == NPG_RULE_MALFORMED)
+            FUZZ_ASSERT(f->status != NPG_E_INTERNAL && (f->status != NPG_OK || f->severity == NPG_SEV_INFO));
+        if (is_allowlist_rule(f->rule) && f->severity > NPG_SEV_INFO) seen |= 1;
+        if ((f->rule == NPG_RULE_MALFORMED && f->severity > NPG_SEV_INFO) || f->rule == NPG_RULE_POLYGLOT ||
+            f->rule == NPG_RULE_HIDDEN_MEMBER)
+            seen |= 2;
+    }
+    return seen;
+}
+
+static int is_ok(const npg_audit *a, npg_format f)
+{
+    return npg_audit_format(a) == f && npg_audit_verdict(a) == NPG_VERDICT_OK;
+}
+
+/* The strict loaders' answers on the same bytes, compared with the audit's. */
+static void cross_check(const npg_ctx *ctx, const npg_audit *a, const uint8_t *data, size_t size,
+                        unsigned flags, int allowing)
+{
+    npg_doc *doc = NULL;
+    npg_error err;
+    int rc = npg_pickle_load(ctx, data, size, NULL, &doc, &err);
+    npg_doc_free(doc), doc = NULL;
+    if (rc == NPG_OK) FUZZ_ASSERT(is_ok(a, NPG_FMT_PICKLE));
+    if (!allowing && size && data[0] == 0x80 && is_ok(a, NPG_FMT_PICKLE)) {
+        const npg_pickle_opts o = {NPG_ALLOW_TRAILING, NULL, 0};
+        rc = npg_pickle_load(ctx, data, size, &o, &doc, &err);
+        FUZZ_ASSERT(rc == NPG_OK || fuzz_is_resource_error(rc));
+        npg_doc_free(doc), doc = NULL;
+    }
+    rc = npg_npy_load(ctx, data, size, flags, &doc, &err);
+    npg_doc_free(doc), doc = NULL;
+    if (rc == NPG_OK && !allowing) FUZZ_ASSERT(is_ok(a, NPG_FMT_NPY));
+    if (!allowing && is_ok(a, NPG_FMT_NPY)) FUZZ_ASSERT(rc == NPG_OK || fuzz_is_resource_error(rc));
+    rc = npg_npz_validate(ctx, data, size, flags, &err);
+    if (rc == NPG_OK) FUZZ_ASSERT(is_ok(a, NPG_FMT_ZIP));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    unsigned opt;
+    npg_ctx *ctx = fuzz_start(&data, &size, &opt);
+    if (!ctx) return 0;
+    int allowing = (opt & 2) != 0;
+    npg_audit_opts o = {(opt & 1) ? NPG_NPY_ALIGN16 : 0, allowing ? allow : NULL, allowing ? 2 : 0};
+    npg_audit *a = NULL;
+    int rc = npg_audit_buffer(ctx, data, size, &o, &a);
+    FUZZ_ASSERT(rc == NPG_OK || rc == NPG_E_NOMEM);
+    if (rc == NPG_OK) {
+        FUZZ_ASSERT(a != NULL);
+        FUZZ_ASSERT(strcmp(npg_format_name(npg_audit_format(a)), "") != 0);
+        npg_verdict v = npg_audit_verdict(a);
+        FUZZ_ASSERT(v >= NPG_VERDICT_OK && v <= NPG_VERDICT_UNKNOWN);
+        int seen = check_findings(a, size);
+        if (seen & 1) FUZZ_ASSERT(v == NPG_VERDICT_UNSAFE);
+        else if (seen & 2) FUZZ_ASSERT(v == NPG_VERDICT_UNSAFE || v == NPG_VERDICT_INVALID);
+        if (npg_audit_format(a) == NPG_FMT_UNKNOWN) FUZZ_ASSERT(v != NPG_VERDICT_OK);
+        cross_check(ctx, a, data, size, o.flags, allowing);
+    }
+    npg_audit_free(a);
+    npg_ctx_free(ctx);
+    return 0;
+}
