@@ -1,5 +1,5 @@
-/* Deflated .npy members that inflate to more than limits.max_alloc. Holding such a member is
- * refused (it would be for npg_npz_load_member too), but scanning it does not need the data:
+/* Deflated .npy members that inflate to more than 1 MiB (or limits.max_alloc). Holding them
+ * would cost memory (or be refused, as npg_npz_load_member refuses), and scanning does not need the data:
  * only the header can hold anything other than numbers. So the first bytes are inflated, the
  * header is parsed by the .npy module's own parser, its implied length is compared with the
  * member's size (which npg_zip_read enforces), and the whole member is then streamed once for

@@ -77,8 +77,15 @@ static void deflated_member(npg_aud *x, const npg_zip *z, size_t i, const npg_zi
     npg__mem_free(&mem, s.p, cap ? cap : 1);
 }
 
+/* Deflated .npy members larger than this (or than limits.max_alloc) are judged from their header
+ * and streamed once for the CRC instead of being held (audit_bignpy.c): only the header of a
+ * non-object .npy can hold anything but numbers, so holding its data would let a small archive
+ * of zeros (deflate reaches ~1030:1) cost a thousand times its size in memory. */
+#define HOLD_AT_MOST ((uint64_t)1 << 20)
+
 void npg__aud_zip(npg_aud *x, const uint8_t *buf, size_t len, const npg_lz_end *end)
 {
+    uint64_t hold = x->lim->max_alloc < HOLD_AT_MOST ? x->lim->max_alloc : HOLD_AT_MOST;
     npg_zip *z = NULL;
     npg_error err;
     if (npg_zip_open(x->ctx, buf, len, 0, &z, &err) != NPG_OK) {
@@ -89,7 +96,7 @@ void npg__aud_zip(npg_aud *x, const uint8_t *buf, size_t len, const npg_lz_end *
     for (size_t i = 0; i < npg_zip_count(z) && x->a->status == NPG_OK; i++) {
         const npg_zip_member *m = npg_zip_member_at(z, i);
         if (m->method == 0) stored_member(x, z, i, m);
-        else if (m->usize > x->lim->max_alloc && npg__aud_big_npy(x, z, i, m))
+        else if (m->usize > hold && npg__aud_big_npy(x, z, i, m))
             npg__aud_classify(x, NPG_FMT_NPY, m->name, " (header scanned, data streamed)");
         else deflated_member(x, z, i, m);
     }
