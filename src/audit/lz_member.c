@@ -78,7 +78,7 @@ static void cap_stored(npg_aud *x, npg_lz_data *d, uint64_t data_off, const char
  * first such member is reported and it and every later one are skipped. */
 static bool overlaps_read_bytes(npg_aud *x, size_t len, uint64_t lh, const where *w, const char *name)
 {
-    if (!x->overlap_stopped && w->in_len <= len - x->member_in) return false;
+    if (!x->overlap_stopped && x->member_in <= len && w->in_len <= len - x->member_in) return false;
     if (!x->overlap_stopped)
         npg__aud_add(x, NPG_RULE_MALFORMED, npg_rule_severity(NPG_RULE_MALFORMED), lh, name, NULL,
                      NPG_E_ZIP_LAYOUT, "%s: members overlap (possible zip bomb): with this one they would "

@@ -114,13 +114,8 @@ void npg__lz_scan(npg_aud *x, const uint8_t *buf, size_t len, const npg_lz_end *
                      "%s: no memory to list the central directory", npg_status_name(rc));
         d.n = 0;
     }
-    /* the overlap budget is this archive's (a member may be a zip with its own lenient scan) */
-    uint64_t outer_in = x->member_in;
-    bool outer_stopped = x->overlap_stopped;
-    x->member_in = 0, x->overlap_stopped = false;
     scan_dir(x, buf, len, &d);
     walk(x, buf, len, &d, end != NULL);
-    x->member_in = outer_in, x->overlap_stopped = outer_stopped;
     if (d.by_lh) npg__mem_free(&mem, d.by_lh, d.n * sizeof *d.by_lh);
     if (d.e) npg__mem_free(&mem, d.e, d.cap * sizeof *d.e);
 }
