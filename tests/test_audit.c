@@ -604,6 +604,16 @@ static void test_polyglots(void **state)
     assert_non_null(find(a, NPG_RULE_POLYGLOT, 0));
     npg_audit_free(a);
 
+    /* an end record inside a pickle's bytes payload: a zip reader may take it, but the pickle
+     * runs on past it to its STOP, as pickle.load reads it, and all of it is scanned */
+    static const char inside[] = "\x80\x03" "C\x16" "PK\x05\x06" "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+                                 "0" "cposix\nsystem\nq\x00X\x01\x00\x00\x00xq\x01\x85q\x02Rq\x03.";
+    a = audit(inside, sizeof inside - 1);
+    expect(a, NPG_FMT_PICKLE, NPG_VERDICT_UNSAFE);
+    assert_non_null(find(a, NPG_RULE_POLYGLOT, 0));
+    assert_int_equal(find(a, NPG_RULE_GLOBAL_DANGEROUS, 0)->offset, 27);
+    npg_audit_free(a);
+
     /* both halves benign: the file is still refused (invalid) */
     zm ok[] = {{.name = "a.npy", .data = npy.p, .len = npy.n}};
     z = make_zip(LIT("\x80\x02K\x01."), ok, 1);

@@ -82,6 +82,10 @@ bool npg__aud_is_text(const uint8_t *p, size_t n);
  * and the VM met no import or call in them and either failed on the first pickle or the bytes are
  * text that merely starts like a pickle ("N.B. ..."). */
 bool npg__aud_pickles(npg_aud *x, const uint8_t *p, size_t n, const char *member);
+/* The same, but no further pickle is looked for at or after offset until (where an archive
+ * behind the pickles starts); each pickle still runs to its STOP, however far, as pickle.load
+ * would read it. */
+bool npg__aud_pickles_until(npg_aud *x, const uint8_t *p, size_t n, size_t until, const char *member);
 /* npg_npy_load in scan mode, findings and status recorded. */
 void npg__aud_npy(npg_aud *x, const uint8_t *p, size_t n, const char *member);
 /* Sniff and scan a zip member's bytes (nested archives are not opened). */

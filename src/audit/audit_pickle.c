@@ -44,6 +44,11 @@ static bool over_budget(npg_aud *x, uint64_t *spent, const npg_doc *doc, uint64_
 
 bool npg__aud_pickles(npg_aud *x, const uint8_t *p, size_t n, const char *member)
 {
+    return npg__aud_pickles_until(x, p, n, n, member);
+}
+
+bool npg__aud_pickles_until(npg_aud *x, const uint8_t *p, size_t n, size_t until, const char *member)
+{
     bool sure = starts_with_proto(p, n), any = false;
     uint64_t pos = 0, spent = 0;
     for (size_t i = 0;; i++) {
@@ -59,7 +64,7 @@ bool npg__aud_pickles(npg_aud *x, const uint8_t *p, size_t n, const char *member
         }
         npg__aud_add_doc(x, doc, rc, &err, pos, member);
         uint64_t end = rc == NPG_OK ? npg_doc_end(doc) : 0;
-        bool stop = rc != NPG_OK || end == 0 || end >= n - pos || over_budget(x, &spent, doc, pos, member);
+        bool stop = rc != NPG_OK || end == 0 || end >= until - pos || over_budget(x, &spent, doc, pos, member);
         npg_doc_free(doc);
         if (stop) break;
         pos += end;

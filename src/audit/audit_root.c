@@ -39,11 +39,12 @@ static void not_at_zero(npg_aud *x, const uint8_t *buf, size_t len, const npg_lz
 {
     npg_audit *a = x->a;
     uint64_t limit = len;
-    if (end) { /* the pickles stop where the archive starts */
+    if (end) { /* no pickle starts where the archive does (one may run into it: pickle.load
+                * reads to STOP, and what it reads is what is scanned) */
         uint64_t start = npg__lz_start(buf, len, end, x->lim->max_zip_members);
         if (start > 0 && start < len) limit = start;
     }
-    if (npg__aud_pickles(x, buf, (size_t)limit, NULL)) {
+    if (npg__aud_pickles_until(x, buf, len, (size_t)limit, NULL)) {
         a->format = NPG_FMT_PICKLE;
         if (!end) return;
         polyglot(x, "pickle", end);
