@@ -654,9 +654,22 @@ static void test_status_strings(void **state)
     assert_true(tried >= 8);
 }
 
+/* The library reports the version its header says, as a number and as "major.minor.patch". */
+static void test_version(void **state)
+{
+    (void)state;
+    char want[32];
+    unsigned v = npg_version_number();
+    assert_int_equal(v, NPG_VERSION_NUMBER);
+    snprintf(want, sizeof want, "%u.%u.%u", v / 10000, v / 100 % 100, v % 100);
+    assert_string_equal(npg_version_string(), want);
+    assert_string_equal(npg_version_string(), NPG_VERSION_STRING);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_version),
         cmocka_unit_test(test_error_table),
         cmocka_unit_test(test_ok),
         cmocka_unit_test(test_invalid_arguments),
