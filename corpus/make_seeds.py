@@ -19,6 +19,7 @@ import os
 import pickle
 import pickletools
 import shutil
+import struct
 import sys
 import warnings
 import zipfile
@@ -214,6 +215,17 @@ def gen_npy():
 
 # ------------------------------------------------------------------ zip
 
+def with_zip64_end(z):
+    """The archive z (no comment) with zip64 end records in front of its EOCD, whose fields then
+    say 0xFFFF/0xFFFFFFFF, as writers do when counts or offsets overflow."""
+    entries, cd_size, cd_off = struct.unpack("<10xHII2x", z[-22:])
+    rec_off = cd_off + cd_size
+    rec = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, entries, entries, cd_size, cd_off)
+    loc = struct.pack("<IIQI", 0x07064B50, 0, rec_off, 1)
+    eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return z[:rec_off] + rec + loc + eocd
+
+
 def gen_zip():
     a = np.arange(3, dtype="<i4")
     b = np.array([[1.5, 2.5]], dtype="<f8")
@@ -229,6 +241,7 @@ def gen_zip():
         add("zip", f"object_member_{tag}.npz", savez_bytes({"obj": obj}, comp))
         add("zip", f"txt_member_{tag}.zip", zip_bytes([("a.txt", b"hello\n")], comp))
     add("zip", "savez_empty.npz", savez_bytes({}))
+    add("zip", "zip64_end_records.npz", with_zip64_end(savez_bytes({"a": a})))
 
 
 # ------------------------------------------------------------------ audit
@@ -270,6 +283,13 @@ def gen_audit():
         zip_bytes([("a.npy", npy_bytes(np.arange(2, dtype="<i4")))], prefix=pkl({"k": 1}, 2)))
     add("audit", "polyglot_npy_zip.bin",
         npy_bytes(np.arange(2, dtype="<i4")) + savez_bytes({"a": np.arange(2, dtype="<i4")}))
+    # archives the strict reader refuses (data in front), read by the lenient walk: zip64 end
+    # records, and a stored member whose size only its data descriptor gives
+    junk = b"#!/bin/sh\nexit 0\n"
+    add("audit", "salvage_zip64_end.zip",
+        with_zip64_end(zip_bytes([("a.npy", npy_bytes(np.arange(2, dtype="<i4")))], prefix=junk)))
+    add("audit", "salvage_descriptor_stored.npz",
+        junk + savez_bytes({"a": np.arange(2, dtype="<i4")}, stream=Unseekable()))
 
 
 # ------------------------------------------------------------------ convert
