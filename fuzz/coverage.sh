@@ -115,7 +115,9 @@ echo "   ${#raws[@]} profiles merged into $build/coverage.profdata"
 # npguard CLI, libnpguard.so): anything holding a coverage map, outside CMake's own scratch.
 objects=()
 while IFS= read -r -d '' f; do
-  if readelf -S -W "$f" 2>/dev/null | grep -q '__llvm_covmap'; then
+  # grep reads all of readelf's output: with -q it may exit first, and pipefail would then take
+  # readelf's SIGPIPE for a failure and drop the binary
+  if readelf -S -W "$f" 2>/dev/null | grep '__llvm_covmap' >/dev/null; then
     objects+=("$f")
   fi
 done < <(find "$build" -path "$build/CMakeFiles" -prune -o -path '*/CMakeFiles/*' -prune -o \

@@ -85,7 +85,7 @@ list_imports() {
       fi
       sed "s|^|$f\t|" <<<"$nm_names"
       # Static symbol table too, when present (a stripped file has none: nm says so on stderr).
-      if "$READELF" -S -W -- "$f" | grep -q '\.symtab'; then
+      if "$READELF" -S -W -- "$f" | grep '\.symtab' >/dev/null; then
         "$NM" -P -u -- "$f" | awk -v f="$f" '{ n = $1; sub(/@.*/, "", n); print f "\t" n }' ||
           { echo "check_imports: nm -u failed on $f" >&2; return 1; }
       fi
