@@ -55,7 +55,7 @@ static int kind_allowed(npg_kind k)
     case NPG_NONE: case NPG_BOOL: case NPG_INT: case NPG_FLOAT: case NPG_COMPLEX: case NPG_STR:
     case NPG_BYTES: case NPG_BYTEARRAY: case NPG_TUPLE: case NPG_LIST: case NPG_DICT:
     case NPG_SET: case NPG_FROZENSET: case NPG_ORDERED_DICT: case NPG_ARRAY: case NPG_DTYPE:
-    case NPG_SCALAR: case NPG_MASKED_CONSTANT: return 1;
+    case NPG_SCALAR: case NPG_MASKED_CONSTANT: case NPG_TYPE: return 1;
     default: return 0; /* NPG_OPAQUE only exists in scan mode */
     }
 }

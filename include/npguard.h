@@ -75,11 +75,12 @@ typedef enum npg_status {
     NPG_E_BUFFER = 21,          /* NEXT_BUFFER with no (more) out-of-band buffers */
     NPG_E_PENDING = 22,         /* an array or dtype used before its BUILD */
     NPG_E_NEGATIVE_LENGTH = 23, /* a signed length field is negative */
+    NPG_E_IMPORT = 24,          /* find_class of a module name no import can find (not dotted identifiers) */
 
     /* .npy (30-49) */
     NPG_E_NPY_MAGIC = 30,         /* not a .npy file: bytes 0-5 are not \x93NUMPY */
     NPG_E_NPY_VERSION = 31,       /* format version other than 1.0, 2.0, 3.0 */
-    NPG_E_NPY_ALIGNMENT = 32,     /* data does not start at a multiple of 64 (16 with NPG_NPY_ALIGN16) */
+    NPG_E_NPY_ALIGNMENT = 32,     /* data not where any NumPy put it (a multiple of 64, or NumPy < 1.14's 16) */
     NPG_E_NPY_ENCODING = 33,      /* header text not latin-1 (v1/v2) / UTF-8 (v3), or control characters */
     NPG_E_NPY_SYNTAX = 34,        /* header is not the canonical dict literal NumPy writes */
     NPG_E_NPY_KEYS = 35,          /* keys other than exactly descr, fortran_order, shape */
@@ -94,7 +95,7 @@ typedef enum npg_status {
     NPG_E_ZIP_CD = 52,            /* central directory malformed or its count disagrees */
     NPG_E_ZIP_LOCAL = 53,         /* local header disagrees with its central-directory entry */
     NPG_E_ZIP_LAYOUT = 54,        /* entries overlap, leave gaps, or data before/after the archive */
-    NPG_E_ZIP_FLAGS = 55,         /* general-purpose flags other than what NumPy writes */
+    NPG_E_ZIP_FLAGS = 55,         /* general-purpose flags other than data descriptor, UTF-8 name, deflate level */
     NPG_E_ZIP_ENCRYPTED = 56,     /* encrypted entry */
     NPG_E_ZIP_METHOD = 57,        /* compression method other than stored (0) or deflate (8) */
     NPG_E_ZIP_NAME = 58,          /* unsafe or malformed member name (absolute, .., \\, control chars) */
@@ -219,7 +220,8 @@ typedef enum npg_kind {
     NPG_DTYPE = 15,
     NPG_SCALAR = 16,       /* numpy scalar (np.float64(1.5), np.str_('a'), ...) */
     NPG_MASKED_CONSTANT = 17, /* numpy.ma.masked */
-    NPG_OPAQUE = 18        /* scan mode only: what a refused construct produced */
+    NPG_OPAQUE = 18,       /* scan mode only: what a refused construct produced */
+    NPG_TYPE = 19          /* a builtin type kept as data (only range: NumPy's own test data holds it) */
 } npg_kind;
 
 typedef struct npg_value npg_value;
@@ -246,8 +248,11 @@ NPG_API const npg_value *npg_value_item(const npg_value *v, size_t i);
 NPG_API const npg_value *npg_value_dict_key(const npg_value *v, size_t i);
 NPG_API const npg_value *npg_value_dict_val(const npg_value *v, size_t i);
 
-/* Opaque placeholders (scan mode): the global they stand for, escaped, or "". */
+/* Opaque placeholders (scan mode): the exact "module.name" of the refused global they stand for
+ * (as findings give it; it may hold any byte), a short description, or "". */
 NPG_API const char *npg_value_opaque_name(const npg_value *v);
+/* NPG_TYPE: the type's Python name ("range"); "" for other values. */
+NPG_API const char *npg_value_type_name(const npg_value *v);
 
 /* ---------------------------------------------------------------- dtypes */
 
@@ -336,7 +341,8 @@ typedef enum npg_rule {
     NPG_RULE_OPCODE_PERSID = 7,      /* NPG007 PERSID / BINPERSID */
     NPG_RULE_BUILD = 8,              /* NPG008 BUILD (setstate) on a refused object */
     NPG_RULE_MUTATE = 9,             /* NPG009 APPEND/SETITEM/ADDITEMS on a refused object */
-    NPG_RULE_BUFFER = 10             /* NPG010 out-of-band buffer (NEXT_BUFFER) with none supplied */
+    NPG_RULE_BUFFER = 10,            /* NPG010 out-of-band buffer (NEXT_BUFFER) with none supplied */
+    NPG_RULE_GLOBAL_UNIMPORTABLE = 11 /* NPG011 a module name that is not dotted identifiers (low) */
 } npg_rule;
 
 NPG_API const char *npg_rule_id(int rule);   /* "NPG002" */
@@ -345,13 +351,22 @@ NPG_API const char *npg_rule_help(int rule); /* one paragraph */
 NPG_API npg_severity npg_rule_severity(int rule);
 NPG_API const char *npg_severity_name(npg_severity s); /* "info", ..., "critical" */
 
+/* A finding about an import names the (module, name) pair exactly as CPython's find_class would
+ * receive it: `global` holds the module's UTF-8 bytes, '.', the name's UTF-8 bytes (lone
+ * surrogates, which a pickle's str may hold, in their 3-byte form), NUL-terminated; it may hold
+ * any byte, a NUL or a newline too, so use global_len. module_len splits it (global[module_len]
+ * is the '.'). Pairs longer than 4096 bytes are cut there (global_truncated is set). */
 typedef struct npg_finding {
     uint64_t offset;       /* byte offset of the opcode */
     int opcode;            /* the opcode byte */
-    int rule;              /* npg_rule */
+    int rule;              /* npg_rule, or NPG_RULE_MALFORMED for a strict-grammar refusal */
     npg_severity severity;
-    const char *global;    /* "module.name" escaped to printable ASCII, or NULL */
+    const char *global;    /* exact "module.name" (see above), or NULL */
     const char *message;   /* one line, printable ASCII */
+    int status;            /* NPG_RULE_MALFORMED: the status decode mode fails with; else 0 */
+    size_t global_len;     /* bytes of global */
+    size_t module_len;     /* bytes of the module part of global */
+    int global_truncated;  /* the pair was longer than 4096 bytes and is cut */
 } npg_finding;
 
 /* Severity a global would get if it were refused (NPG_SEV_INFO when it is allowlisted). The
@@ -438,7 +453,8 @@ NPG_API int npg_value_print(const npg_value *v, npg_write_fn write, void *ud, un
 /* ---------------------------------------------------------------- .npy */
 
 enum {
-    NPG_NPY_ALIGN16 = 1u << 8,      /* accept the 16-byte alignment of NumPy < 1.14 and other writers */
+    NPG_NPY_ALIGN16 = 1u << 8,      /* no effect (kept for compatibility): NumPy < 1.14's 16-byte
+                                       alignment is always accepted now; other ones never are */
     NPG_NPY_CHECK_VALUES = 1u << 9  /* also read the data: bool bytes must be 0 or 1 */
 };
 
@@ -447,6 +463,11 @@ enum {
  * read, header size, alignment, terminator and padding, the header dict by a strict grammar
  * (never an evaluator) with exactly the keys descr/fortran_order/shape, the descr grammar,
  * shape, overflow-checked sizes, and a data length exactly equal to what the header implies.
+ * What older NumPy releases wrote and every current NumPy reads alike is accepted: data aligned
+ * to 16 bytes (NumPy < 1.14; 2 bytes past a multiple of 16 in 1.9-1.13's 2.0 files), and in
+ * 1.0/2.0 headers Python 2's 2L dimensions (also as '2 ', where NumPy 1.9.1-1.16 removed the L),
+ * u'...' titles and '|O8'/'|O4'; scan mode reports each as an NPG_RULE_LEGACY_FORMAT info
+ * finding.
  * O(header): the data is not read (unless NPG_NPY_CHECK_VALUES). An object dtype means the data
  * is a pickle: it is run by the restricted VM (flags NPG_SCAN, NPG_PY2_BYTES apply), and must
  * rebuild an object array of the header's shape.
@@ -481,14 +502,18 @@ typedef struct npg_zip_member {
     uint32_t crc32;
     int method;             /* 0 stored, 8 deflate */
     int is_npy;             /* name ends in ".npy" */
+    unsigned level_hint;    /* deflate only: general-purpose bits 1-2, the level the writer claims
+                               (0 normal, 1 maximum, 2 fast, 3 super fast; zip -9 sets 1). Every
+                               reader ignores it; NumPy's zipfile writes 0 */
 } npg_zip_member;
 
 /*
  * Open a zip archive held in buf and validate its structure without inflating anything: a single
  * EOCD, zip64 records, the central directory and a forward walk of the local headers agreeing
  * exactly and tiling the file (no gap, overlap, prefix or suffix), flags and methods limited to
- * what NumPy writes (data descriptors accepted when consistent), no encryption, safe and unique
- * names. The archive references buf, which must outlive it.
+ * what NumPy writes (data descriptors accepted when consistent; on deflated members also the
+ * level hint other zip tools set, see level_hint), no encryption, safe and unique names. The
+ * archive references buf, which must outlive it.
  */
 NPG_API int npg_zip_open(const npg_ctx *ctx, const uint8_t *buf, size_t len, unsigned flags,
                          npg_zip **out, npg_error *err);
@@ -549,7 +574,9 @@ enum {
     NPG_RULE_UNKNOWN_FORMAT = 101, /* NPG101 content in no format npguard reads */
     NPG_RULE_POLYGLOT = 102,       /* NPG102 the bytes are valid as two formats at once */
     NPG_RULE_NON_NPY_MEMBER = 103, /* NPG103 a zip member that is not .npy (scanned by content) */
-    NPG_RULE_HIDDEN_MEMBER = 104   /* NPG104 a member only reachable by walking local headers */
+    NPG_RULE_HIDDEN_MEMBER = 104,  /* NPG104 a member only reachable by walking local headers */
+    NPG_RULE_FORMAT_MISMATCH = 105,/* NPG105 the file name claims a format its bytes are not in */
+    NPG_RULE_LEGACY_FORMAT = 106   /* NPG106 written by an older NumPy/Python, read alike by all (info) */
 };
 
 typedef struct npg_audit npg_audit;
@@ -559,15 +586,22 @@ typedef struct npg_audit_finding {
     npg_severity severity;
     uint64_t offset;        /* in the file, or in the member's uncompressed bytes */
     const char *member;     /* zip member name, or NULL */
-    const char *global;     /* "module.name" for findings about an import, or NULL */
+    const char *global;     /* exact "module.name" for findings about an import (as npg_finding), or NULL */
     const char *message;    /* one line, printable ASCII */
     int status;             /* npg_status for NPG_RULE_MALFORMED, else 0 */
+    size_t global_len;      /* bytes of global (it may hold a NUL) */
+    size_t module_len;      /* bytes of the module part: global[module_len] is the '.' */
+    int global_truncated;   /* the pair was longer than 4096 bytes and is cut */
 } npg_audit_finding;
 
 typedef struct npg_audit_opts {
-    unsigned flags;            /* NPG_NPY_ALIGN16 and the like */
-    const char *const *allow;  /* extra "module.name" globals to treat as acceptable */
+    unsigned flags;            /* NPG_PY2_BYTES, NPG_NPY_CHECK_VALUES (NPG_NPY_ALIGN16: no effect) */
+    const char *const *allow;  /* extra "module.name" globals to treat as acceptable (exact) */
     size_t nallow;
+    /* The file's name or path, or NULL. It can only add suspicion, never vouch: a name that
+     * claims a data format (.pkl .pickle .pck .pcl .joblib .npy .npz .pt .pth .ckpt) on bytes
+     * that are text, empty or in no format makes the verdict invalid (NPG105). */
+    const char *name;
 } npg_audit_opts;
 
 /* Sniff buf's real format (never the extension) and scan it completely with the library's one

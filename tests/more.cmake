@@ -26,3 +26,15 @@ if(NPG_PYTHON)
 else()
   message(WARNING "python3 not found: the oracle and refvec tests are not registered")
 endif()
+
+# cpytext: npguard's model of what CPython's unpickler reads from INT/LONG/FLOAT/GET/STRING
+# text (src/pickle/text_cpython.c), compared with CPython itself on generated and edge-case lines.
+add_executable(cpytext ${CMAKE_CURRENT_SOURCE_DIR}/tools/cpytext.c)
+target_include_directories(cpytext PRIVATE ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(cpytext PRIVATE npguard_static)
+if(NPG_PYTHON)
+  add_test(NAME cpython_text
+           COMMAND ${NPG_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/gen/cpytext_check.py
+                   --cpytext $<TARGET_FILE:cpytext>)
+  set_tests_properties(cpython_text PROPERTIES TIMEOUT 300 LABELS "oracle")
+endif()

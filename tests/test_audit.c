@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "npguard.h"
+#include "testutil.h"
 
 /* ------------------------------------------------------------------ byte buffers */
 
@@ -379,11 +380,76 @@ static void test_text(void **state)
     a = audit(LIT("abc\xc0\xaf\n"));
     expect(a, NPG_FMT_UNKNOWN, NPG_VERDICT_UNKNOWN);
     npg_audit_free(a);
-    /* source code that starts with "import": INST of module "mport os": a pickle that imports */
-    a = audit(LIT("import os\nprint(1)\n"));
+    /* Text that CPython's unpickler stops in before any find_class: INST looks for its MARK
+     * first ("import os"); GLOBAL of a module no import can find ("count,value", "lass Foo:");
+     * NONE then APPEND without a list ("Name,Age") */
+    static const char *const stops[] = {
+        "import os\nprint(1)\n",
+        "count,value\n1,2\n3,4\n",
+        "class Foo:\n    pass\n",
+        "cimport numpy as np\n",
+        "Name,Age\nAda,36\n",
+    };
+    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
+        a = audit(stops[i], strlen(stops[i]));
+        expect(a, NPG_FMT_TEXT, NPG_VERDICT_OK);
+        assert_int_equal(npg_audit_count(a), 0);
+        npg_audit_free(a);
+    }
+    /* ... but where CPython gets to find_class, the text is a pickle: INT "1_000" is CPython's
+     * int(), so the GLOBAL after it imports os.system (the fail-open hole of issue 9) */
+    a = audit(LIT("I1_000\n0cos\nsystem\n(S'echo PWNED'\ntR."));
     expect(a, NPG_FMT_PICKLE, NPG_VERDICT_UNSAFE);
-    assert_non_null(find(a, NPG_RULE_OPCODE_CALL, 0));
+    const npg_audit_finding *g = find(a, NPG_RULE_GLOBAL_DANGEROUS, 0);
+    assert_non_null(g);
+    assert_int_equal(g->offset, 8);
+    assert_string_equal(g->global, "os.system");
+    assert_int_equal(find(a, NPG_RULE_MALFORMED, 0)->status, NPG_E_SYNTAX); /* strict INT, reported */
     npg_audit_free(a);
+    /* STACK_GLOBAL of two STRING operands (Python 3 decodes them to str) */
+    a = audit(LIT("S'os'\nS'system'\n\x93(S'id'\ntR."));
+    expect(a, NPG_FMT_PICKLE, NPG_VERDICT_UNSAFE);
+    assert_string_equal(find(a, NPG_RULE_GLOBAL_DANGEROUS, 0)->global, "os.system");
+    npg_audit_free(a);
+    /* a complete opcode stream is a pickle even when CPython imports nothing from it: invalid */
+    a = audit(LIT("."));
+    expect(a, NPG_FMT_PICKLE, NPG_VERDICT_INVALID);
+    npg_audit_free(a);
+    a = audit(LIT("N)R."));
+    expect(a, NPG_FMT_PICKLE, NPG_VERDICT_INVALID);
+    npg_audit_free(a);
+    /* a parquet file starts with P (PERSID): pickle.load stops at once (no persistent_load) */
+    a = audit(LIT("PAR1\x15\x04\x15\x10\x15\x14L\x15\x02\x15\x00\x12\x00\x00\x08\x1c"));
+    expect(a, NPG_FMT_UNKNOWN, NPG_VERDICT_UNKNOWN);
+    assert_null(find(a, NPG_RULE_OPCODE_PERSID, 0));
+    npg_audit_free(a);
+}
+
+/* A name claiming a data format adds suspicion: on text or empty bytes it makes them invalid. */
+static void test_name_claims(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *data;
+        npg_format fmt;
+        npg_verdict v;
+    } rows[] = {
+        {"model.pkl", "0", NPG_FMT_TEXT, NPG_VERDICT_INVALID},        /* a broken pickle, not text */
+        {"dir/MODEL.PKL", "", NPG_FMT_EMPTY, NPG_VERDICT_INVALID},
+        {"weights.npy", "hello\n", NPG_FMT_TEXT, NPG_VERDICT_INVALID},
+        {"ckpt.pt", "\x01\x02\xff", NPG_FMT_UNKNOWN, NPG_VERDICT_INVALID},
+        {"notes.txt", "0", NPG_FMT_TEXT, NPG_VERDICT_OK},
+        {"model.pkl.txt", "0", NPG_FMT_TEXT, NPG_VERDICT_OK},
+        {"model.pkl", "\x80\x02K\x01.", NPG_FMT_PICKLE, NPG_VERDICT_OK}, /* a name never vouches */
+        {"data.csv", "cos\nsystem\n(Vid\ntR.", NPG_FMT_PICKLE, NPG_VERDICT_UNSAFE}, /* nor hides */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        npg_audit_opts o = {0, NULL, 0, rows[i].name};
+        npg_audit *a = audit_with(rows[i].data, strlen(rows[i].data), &o, NULL);
+        expect(a, rows[i].fmt, rows[i].v);
+        if (rows[i].v == NPG_VERDICT_INVALID) assert_non_null(find(a, NPG_RULE_FORMAT_MISMATCH, 0));
+        npg_audit_free(a);
+    }
 }
 
 /* ------------------------------------------------------------------ zip */
@@ -706,6 +772,9 @@ static void test_names_and_rules(void **state)
         {NPG_RULE_POLYGLOT, "NPG102", "polyglot", NPG_SEV_HIGH},
         {NPG_RULE_NON_NPY_MEMBER, "NPG103", "non-npy-member", NPG_SEV_LOW},
         {NPG_RULE_HIDDEN_MEMBER, "NPG104", "hidden-member", NPG_SEV_HIGH},
+        {NPG_RULE_FORMAT_MISMATCH, "NPG105", "format-mismatch", NPG_SEV_HIGH},
+        {NPG_RULE_LEGACY_FORMAT, "NPG106", "legacy-format", NPG_SEV_INFO},
+        {NPG_RULE_GLOBAL_UNIMPORTABLE, "NPG011", "unimportable-global", NPG_SEV_LOW},
     };
     for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
         assert_string_equal(npg_rule_id(r[i].rule), r[i].id);
@@ -714,7 +783,7 @@ static void test_names_and_rules(void **state)
         assert_true(strlen(npg_rule_help(r[i].rule)) > 40);
     }
     assert_string_equal(npg_rule_id(50), "NPG000"); /* a gap in the table */
-    assert_string_equal(npg_rule_id(105), "NPG000");
+    assert_string_equal(npg_rule_id(107), "NPG000");
     assert_null(npg_audit_finding_at(NULL, 0));
     assert_int_equal(npg_audit_count(NULL), 0);
     npg_audit_free(NULL);
@@ -722,44 +791,17 @@ static void test_names_and_rules(void **state)
 
 /* ------------------------------------------------------------------ allocation failures */
 
-typedef struct failing {
-    long left; /* allocations that still succeed; < 0: unlimited */
-    bool failed;
-} failing;
-
-static void *f_malloc(void *ud, size_t n)
-{
-    failing *f = ud;
-    if (f->left == 0) return f->failed = true, NULL;
-    if (f->left > 0) f->left--;
-    return malloc(n);
-}
-
-static void *f_realloc(void *ud, void *p, size_t old, size_t n)
-{
-    (void)old;
-    failing *f = ud;
-    if (f->left == 0) return f->failed = true, NULL;
-    if (f->left > 0) f->left--;
-    return realloc(p, n);
-}
-
-static void f_free(void *ud, void *p, size_t n)
-{
-    (void)ud, (void)n;
-    free(p);
-}
 
 /* Every allocation, failing in turn: no leak, no crash, and a failure never yields "ok". */
 static void sweep(const uint8_t *p, size_t n, npg_verdict full)
 {
-    failing f = {-1, false};
-    npg_alloc hooks = {f_malloc, f_realloc, f_free, &f};
+    tu_failing f = {-1, 0, false};
+    npg_alloc hooks = tu_failing_alloc(&f);
     npg_ctx *ctx = npg_ctx_new(&hooks);
     assert_non_null(ctx);
     long k;
     for (k = 0; k < 5000; k++) {
-        f = (failing){k, false};
+        f = (tu_failing){k, 0, false};
         npg_audit *a = NULL;
         int rc = npg_audit_buffer(ctx, p, n, NULL, &a);
         f.left = -1;
@@ -804,6 +846,7 @@ int main(void)
         cmocka_unit_test(test_findings_reported_with_errors),
         cmocka_unit_test(test_concatenated_pickles),
         cmocka_unit_test(test_text),
+        cmocka_unit_test(test_name_claims),
         cmocka_unit_test(test_zip_members_by_content),
         cmocka_unit_test(test_zip_member_above_max_alloc),
         cmocka_unit_test(test_zip_hidden_member),

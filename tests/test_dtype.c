@@ -175,10 +175,11 @@ static npg_value *st_struct(npg_value *names, npg_value *fields, int64_t elsize,
     return v_tuple(8, v_int(3), v_str("|"), v_none(), names, fields, v_int(elsize), v_int(align), v_int(flags));
 }
 
+/* A subarray's flags are its base's (NumPy copies them): 63 for objects, 0 for numbers */
 static npg_value *st_sub(const npg_dtype *base, npg_value *shape, int64_t elsize, int64_t align)
 {
     return v_tuple(8, v_int(3), v_str("|"), v_tuple(2, v_dtype(base), shape), v_none(), v_none(), v_int(elsize),
-                   v_int(align), v_int(0));
+                   v_int(align), v_int(npg_dtype_has_object(base) ? 63 : 0));
 }
 
 /* (4, endian, None, None, None, -1, -1, 0, ({}, (b'unit', num, 1, 1))) */
@@ -579,23 +580,29 @@ static void test_sizes_rules(void **state)
 static void test_flags(void **state)
 {
     (void)state;
-    /* flags are recomputed: 63 on a float and 0 on an object mean nothing */
-    const npg_dtype *dt = mk("f8", st_plain("<", -1, -1, 63));
-    assert_false(npg_dtype_has_object(dt));
-    dt = mk("O8", st_plain("|", -1, -1, 0));
-    assert_true(npg_dtype_has_object(dt));
+    /* NumPy takes the pickled flags as they are: the ones about objects and item access must be
+     * NumPy's own (np.dtype('f8').flags == 0, np.dtype('O').flags == 63, np.dtype('U1').flags == 8
+     * on Debian's NumPy 1.24), or NumPy would treat floats as pointers */
+    assert_refused(build_s("f8", st_plain("<", -1, -1, 63)), NPG_E_DTYPE, "flags");
+    assert_refused(build_s("O8", st_plain("|", -1, -1, 0)), NPG_E_DTYPE, "flags");
+    npg_value *m8 = v_tuple(9, v_int(4), v_str("<"), v_none(), v_none(), v_none(), v_int(-1), v_int(-1), v_int(32),
+                            v_tuple(2, v_dict(0), v_tuple(4, v_bytes("ns"), v_int(1), v_int(1), v_int(1))));
+    assert_refused(build_s("M8", m8), NPG_E_DTYPE, "flags"); /* NPY_USE_GETITEM: NumPy 1.24 crashes */
+    assert_true(npg_dtype_has_object(mk("O8", st_plain("|", -1, -1, 63))));
+    assert_false(npg_dtype_has_object(mk("U1", st_plain("<", 4, 4, 8))));
+    mk("U1", st_plain("<", 4, 4, 0)); /* NEEDS_INIT only matters with objects */
     /* ALIGNED_STRUCT on a number is dropped */
-    dt = mk("f8", st_plain("<", -1, -1, -112));
+    const npg_dtype *dt = mk("f8", st_plain("<", -1, -1, -112));
     assert_false(npg_dtype_is_aligned_struct(dt));
-    /* on a plain void it stays (NumPy sets it on subarrays of aligned structs) */
+    /* on a plain void it stays (NumPy sets it on subarrays of aligned structs), either sign */
     dt = mk("V8", st_plain("|", 8, 1, 144));
     assert_true(npg_dtype_is_aligned_struct(dt));
-    dt = mk("V8", st_plain("|", 8, 1, 127));
-    assert_false(npg_dtype_is_aligned_struct(dt));
     dt = mk("V8", st_plain("|", 8, 1, -128));
     assert_true(npg_dtype_is_aligned_struct(dt));
-    dt = mk("V8", st_plain("|", 8, 1, 255));
-    assert_true(npg_dtype_is_aligned_struct(dt));
+    dt = mk("V8", st_plain("|", 8, 1, 16)); /* NPY_NEEDS_PYAPI: harmless either way */
+    assert_false(npg_dtype_is_aligned_struct(dt));
+    assert_refused(build_s("V8", st_plain("|", 8, 1, 127)), NPG_E_DTYPE, "flags");
+    assert_refused(build_s("V8", st_plain("|", 8, 1, 255)), NPG_E_DTYPE, "flags");
 }
 
 /* ------------------------------------------------------------------ structs (NumPy cases) */
@@ -670,8 +677,8 @@ static void test_struct_aligned_flags_both_signs(void **state)
     static const char *const names[] = {"a", "b", "c"};
     const npg_dtype *dts[] = {u1, f8, i2};
     static const int64_t offs[] = {0, 8, 16};
-    static const int64_t flags[] = {-112, 144, -101 /* aligned with an object field: 0x9b */};
-    for (size_t i = 0; i < 3; i++) {
+    static const int64_t flags[] = {-112, 144};
+    for (size_t i = 0; i < 2; i++) {
         const npg_dtype *dt = mk_struct(24, 8, flags[i], 3, names, dts, offs);
         assert_true(npg_dtype_is_aligned_struct(dt));
         assert_int_equal(npg_dtype_alignment(dt), 8);
@@ -679,6 +686,9 @@ static void test_struct_aligned_flags_both_signs(void **state)
         assert_str(dt, "|V24");
         assert_descr(dt, "[('a', '|u1'), ('', '|V7'), ('b', '<f8'), ('c', '<i2'), ('', '|V6')]");
     }
+    /* -101 (0x9b) is an aligned struct with an object field: these fields hold none */
+    assert_refused(build_s("V24", st_struct(names_of(3, names), fields_of(3, names, dts, offs), 24, 8, -101)),
+                   NPG_E_DTYPE, "flags");
 }
 
 /* numpy.dtype({'names':['a','b'],'formats':['<i4','<i4'],'offsets':[1,6],'titles':['aa','bb'],
@@ -807,19 +817,21 @@ static void test_struct_object_field(void **state)
     static const char *const names[] = {"o", "n"};
     const npg_dtype *dts[] = {o, i4};
     static const int64_t offs[] = {0, 8};
-    static const int64_t flags[] = {27, 0, 16};
-    for (size_t i = 0; i < 3; i++) {
-        const npg_dtype *dt = mk_struct(12, 1, flags[i], 2, names, dts, offs);
-        assert_true(npg_dtype_has_object(dt));
-        assert_descr(dt, "[('o', '|O'), ('n', '<i4')]");
-    }
+    /* np.dtype([('o','O'),('n','<i4')]).flags == 27: the object bits must be there */
+    const npg_dtype *dt = mk_struct(12, 1, 27, 2, names, dts, offs);
+    assert_true(npg_dtype_has_object(dt));
+    assert_descr(dt, "[('o', '|O'), ('n', '<i4')]");
+    static const int64_t without[] = {0, 16};
+    for (size_t i = 0; i < 2; i++)
+        assert_refused(build_s("V12", st_struct(names_of(2, names), fields_of(2, names, dts, offs), 12, 1, without[i])),
+                       NPG_E_DTYPE, "flags");
     /* and through a subarray and a nested struct */
     const npg_dtype *osub = mk("V16", st_sub(o, v_int(2), 16, 8));
     assert_true(npg_dtype_has_object(osub));
     static const char *const n1[] = {"s"};
     const npg_dtype *d1[] = {osub};
     static const int64_t o1[] = {0};
-    assert_true(npg_dtype_has_object(mk_struct(16, 1, 0, 1, n1, d1, o1)));
+    assert_true(npg_dtype_has_object(mk_struct(16, 1, 27, 1, n1, d1, o1)));
 }
 
 static void test_object_overlap_refused(void **state)
@@ -844,7 +856,8 @@ static void test_object_overlap_refused(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const npg_dtype *dts[] = {cases[i].a, cases[i].b};
         int64_t offs[] = {cases[i].off_a, cases[i].off_b};
-        npg_value *st = st_struct(names_of(2, names), fields_of(2, names, dts, offs), 16, 1, 16);
+        bool objects = npg_dtype_has_object(cases[i].a) || npg_dtype_has_object(cases[i].b);
+        npg_value *st = st_struct(names_of(2, names), fields_of(2, names, dts, offs), 16, 1, objects ? 27 : 16);
         int rc = build_s("V16", st);
         if (cases[i].ok && rc != NPG_OK) fail_msg("case %zu refused: %s", i, F->diag.msg);
         if (!cases[i].ok) assert_refused(rc, NPG_E_DTYPE, "overlaps");

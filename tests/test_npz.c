@@ -343,37 +343,6 @@ static void test_arguments(void **state)
 
 /* ------------------------------------------------------------------ out of memory */
 
-typedef struct failing {
-    long left; /* allocations that succeed before one fails; -1: never fail */
-    long live;
-} failing;
-
-static void *f_malloc(void *ud, size_t n)
-{
-    failing *f = ud;
-    if (f->left == 0) return NULL;
-    if (f->left > 0) f->left--;
-    f->live++;
-    return malloc(n);
-}
-
-static void *f_realloc(void *ud, void *p, size_t o, size_t n)
-{
-    failing *f = ud;
-    (void)o;
-    if (f->left == 0) return NULL;
-    if (f->left > 0) f->left--;
-    if (!p) f->live++;
-    return realloc(p, n);
-}
-
-static void f_free(void *ud, void *p, size_t n)
-{
-    failing *f = ud;
-    (void)n;
-    if (p) f->live--;
-    free(p);
-}
 
 /* Fail the Nth allocation for N = 0, 1, ...: NPG_E_NOMEM each time, nothing leaked, until the
  * whole validation (and then every member load) succeeds. */
@@ -384,8 +353,8 @@ static void test_oom_sweep(void **state)
     uint8_t *buf = read_rel("npz/deflated.npz", &len);
     for (int what = 0; what < 2; what++) {
         for (long n = 0;; n++) {
-            failing fl = {n, 0};
-            npg_alloc a = {f_malloc, f_realloc, f_free, &fl};
+            tu_failing fl = {n, 0};
+            npg_alloc a = tu_failing_alloc(&fl);
             npg_ctx *ctx = npg_ctx_new(&a);
             if (!ctx) continue;
             npg_error err;

@@ -24,7 +24,8 @@ NPG_API int npg_audit_buffer(const npg_ctx *ctx, const uint8_t *buf, size_t len,
      * max_alloc bounds each document the scan makes, and must not make the record itself fail. */
     npg__mem_init(&a->mem, &ctx->alloc, UINT64_MAX);
     npg__arena_init(&a->arena, &a->mem);
-    npg_aud x = {a, ctx, &ctx->limits, flags, opts ? opts->allow : NULL, opts ? opts->nallow : 0, 0};
+    npg_aud x = {a, ctx, &ctx->limits, flags, opts ? opts->allow : NULL, opts ? opts->nallow : 0,
+                 opts ? opts->name : NULL, 0, 0, false};
     npg__aud_root(&x, buf ? buf : (const uint8_t *)"", len);
     npg__aud_finish(&x);
     if (a->status != NPG_OK) {

@@ -24,6 +24,7 @@ struct npg_audit {
     npg_audit_finding *f;
     size_t n, cap;
     size_t dropped;    /* findings beyond limits.max_findings (counted in the verdict) */
+    size_t evicted;    /* kept info findings replaced by later ones when the record was full */
     size_t info_cursor;/* eviction: kept findings at [info_cursor, n) are known not to be info */
     npg_format format;
     bool unsafe;       /* a finding above info from the allowlist rules (NPG002-NPG010) */
@@ -39,6 +40,7 @@ typedef struct npg_aud {
     unsigned flags;           /* the npy/pickle flags passed down (NPG_NPY_ALIGN16, ...) */
     const char *const *allow; /* extra acceptable globals, "module.name" */
     size_t nallow;
+    const char *name;         /* the file's name or path (suspicion only), or NULL */
     uint64_t member_bytes;    /* member bytes the lenient zip path scanned, stored or inflated:
                                  bounded by limits.max_uncompressed (its entries may overlap) */
     uint64_t member_in;       /* bytes of the file the lenient zip path has read as member data:
@@ -69,6 +71,16 @@ void npg__aud_add_doc(npg_aud *x, const npg_doc *doc, int rc, const npg_error *e
 /* After everything was scanned: one info note when findings were dropped. */
 void npg__aud_finish(npg_aud *x);
 
+/* A point in the record to take findings back to (bytes that turned out not to be a pickle). */
+typedef struct npg_aud_mark {
+    size_t n, dropped, evicted;
+    bool unsafe, invalid;
+} npg_aud_mark;
+void npg__aud_mark(const npg_aud *x, npg_aud_mark *m);
+/* Forget the findings made since the mark. False (nothing changed) when the findings cap evicted
+ * an earlier finding meanwhile: that one cannot come back. */
+bool npg__aud_take_back(npg_aud *x, const npg_aud_mark *m);
+
 /* ---- content (audit_content.c, audit_pickle.c, audit_text.c) */
 
 /* True when p starts with the .npy magic / a zip record signature (local header or EOCD). */
@@ -78,10 +90,12 @@ bool npg__aud_is_zip(const uint8_t *p, size_t n);
 bool npg__aud_is_text(const uint8_t *p, size_t n);
 
 /* Scan p[0..n) as a stream of pickles (several concatenated ones too). Returns true when it is
- * one (findings recorded); false, with nothing recorded, when the bytes do not start with PROTO
- * and the VM met no import or call in them and either failed on the first pickle or the bytes are
- * text that merely starts like a pickle ("N.B. ..."). */
+ * one (findings recorded); false, with nothing recorded, when it is not (audit_pickle.c: CPython
+ * would import nothing from it and it is no complete opcode stream). */
 bool npg__aud_pickles(npg_aud *x, const uint8_t *p, size_t n, const char *member);
+/* The same for a pickle that starts base bytes into the file or member (the data of a .npy
+ * whose header npguard refuses but numpy.load reads): findings' offsets are moved by base. */
+bool npg__aud_pickles_at(npg_aud *x, const uint8_t *p, size_t n, uint64_t base, const char *member);
 /* The same, but no further pickle is looked for at or after offset until (where an archive
  * behind the pickles starts); each pickle still runs to its STOP, however far, as pickle.load
  * would read it. */

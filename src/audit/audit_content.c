@@ -8,16 +8,25 @@
  * that lies about its content). NPG103 never changes the verdict on its own. */
 #include <string.h>
 
+#include "../npy/npy.h"
 #include "audit.h"
 
+/* npg_npy_load in scan mode. When its grammar refused the header (no data offset: the VM never
+ * ran) but numpy.load would still read it and unpickle the data (a non-canonical spelling, an
+ * alignment no NumPy wrote...), the data is scanned as the pickle it would run: the verdict
+ * stays invalid for the header, and becomes unsafe if the pickle imports what it must not. */
 void npg__aud_npy(npg_aud *x, const uint8_t *p, size_t n, const char *member)
 {
     npg_doc *doc = NULL;
     npg_error err;
-    unsigned flags = NPG_SCAN | (x->flags & (NPG_PY2_BYTES | NPG_NPY_ALIGN16 | NPG_NPY_CHECK_VALUES));
+    unsigned flags = NPG_SCAN | (x->flags & (NPG_PY2_BYTES | NPG_NPY_CHECK_VALUES));
     int rc = npg_npy_load(x->ctx, p, n, flags, &doc, &err);
     npg__aud_add_doc(x, doc, rc, &err, 0, member);
+    bool header_refused = npg_doc_data_offset(doc) == 0;
     npg_doc_free(doc);
+    uint64_t off;
+    if (header_refused && npg__npy_lenient_object(p, n, x->lim, &off))
+        npg__aud_pickles_at(x, p + off, n - (size_t)off, off, member);
 }
 
 npg_format npg__aud_content(npg_aud *x, const uint8_t *p, size_t n, const char *member)

@@ -23,19 +23,26 @@ static bool is_allowlist_rule(int rule)
     return rule >= NPG_RULE_GLOBAL_DANGEROUS && rule <= NPG_RULE_BUFFER;
 }
 
-static bool allowed_by_caller(const npg_aud *x, const char *global)
+/* The caller's allow list names globals exactly ("module.name", compared byte for byte). */
+static bool allowed_by_caller(const npg_aud *x, const char *global, size_t len)
 {
     if (!global) return false;
     for (size_t i = 0; i < x->nallow; i++)
-        if (x->allow[i] && strcmp(x->allow[i], global) == 0) return true;
+        if (x->allow[i] && strlen(x->allow[i]) == len && memcmp(x->allow[i], global, len) == 0) return true;
     return false;
 }
 
+/* unsafe: an import or call outside the allowlist (NPG002-NPG010 at high or critical).
+ * invalid: the strict grammar or a validator refused something (NPG100 above info), two formats
+ * at once (NPG102), a hidden member (NPG104), a name claiming a format the bytes are not in
+ * (NPG105), or what pickle.load stops at for want of a hook or at a call NumPy never writes
+ * (NPG005-NPG010 at low or medium). */
 static void update_verdict(npg_audit *a, int rule, npg_severity sev)
 {
-    if (is_allowlist_rule(rule) && sev > NPG_SEV_INFO) a->unsafe = true;
+    if (is_allowlist_rule(rule) && sev >= NPG_SEV_HIGH) a->unsafe = true;
+    if (is_allowlist_rule(rule) && sev > NPG_SEV_INFO && sev < NPG_SEV_HIGH) a->invalid = true;
     if ((rule == NPG_RULE_MALFORMED && sev > NPG_SEV_INFO) || rule == NPG_RULE_POLYGLOT ||
-        rule == NPG_RULE_HIDDEN_MEMBER)
+        rule == NPG_RULE_HIDDEN_MEMBER || rule == NPG_RULE_FORMAT_MISMATCH)
         a->invalid = true;
 }
 
@@ -62,15 +69,26 @@ static int slot(npg_aud *x, npg_severity sev, npg_audit_finding **out)
     a->dropped++;
     if (sev == NPG_SEV_INFO) return NPG_OK;
     while (a->info_cursor > 0 && a->f[a->info_cursor - 1].severity != NPG_SEV_INFO) a->info_cursor--;
-    if (a->info_cursor > 0) *out = &a->f[--a->info_cursor];
+    if (a->info_cursor > 0) *out = &a->f[--a->info_cursor], a->evicted++;
     return NPG_OK;
+}
+
+static char *copy_bytes(npg_audit *a, const char *s, size_t n)
+{
+    if (!s) return NULL;
+    char *d = npg__arena_alloc(&a->arena, n + 1);
+    if (d) {
+        if (n) memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
 }
 
 static int fill(npg_audit *a, npg_audit_finding *f, const npg_audit_finding *v)
 {
     *f = *v;
     f->member = copy_str(a, v->member);
-    f->global = copy_str(a, v->global);
+    f->global = copy_bytes(a, v->global, v->global_len);
     f->message = copy_str(a, v->message);
     if ((v->member && !f->member) || (v->global && !f->global) || !f->message) {
         f->message = "";
@@ -79,27 +97,49 @@ static int fill(npg_audit *a, npg_audit_finding *f, const npg_audit_finding *v)
     return a->status;
 }
 
-int npg__aud_add(npg_aud *x, int rule, npg_severity sev, uint64_t offset, const char *member,
-                 const char *global, int status, const char *fmt, ...)
+/* Record v (its message formatted from fmt): the allow list, the verdict, then the cap. */
+__attribute__((format(printf, 3, 0)))
+static int add(npg_aud *x, npg_audit_finding *v, const char *fmt, va_list ap)
 {
     npg_audit *a = x->a;
     if (a->status != NPG_OK) return a->status;
     char msg[sizeof ((npg_diag *)0)->msg + 32];
     npg_diag d;
-    va_list ap;
-    va_start(ap, fmt);
     npg__vdiag(&d, NPG_OK, fmt, ap);
-    va_end(ap);
     snprintf(msg, sizeof msg, "%s", d.msg);
-    if (is_allowlist_rule(rule) && sev > NPG_SEV_INFO && allowed_by_caller(x, global)) {
-        sev = NPG_SEV_INFO;
+    if (is_allowlist_rule(v->rule) && v->severity > NPG_SEV_INFO && allowed_by_caller(x, v->global, v->global_len)) {
+        v->severity = NPG_SEV_INFO;
         snprintf(msg, sizeof msg, "%s (allowed by the caller)", d.msg);
     }
-    update_verdict(a, rule, sev);
+    v->message = msg;
+    update_verdict(a, v->rule, v->severity);
     npg_audit_finding *f;
-    if (slot(x, sev, &f) != NPG_OK || !f) return a->status;
-    npg_audit_finding v = {rule, sev, offset, member, global, msg, status};
-    return fill(a, f, &v);
+    if (slot(x, v->severity, &f) != NPG_OK || !f) return a->status;
+    return fill(a, f, v);
+}
+
+int npg__aud_add(npg_aud *x, int rule, npg_severity sev, uint64_t offset, const char *member,
+                 const char *global, int status, const char *fmt, ...)
+{
+    npg_audit_finding v = {rule, sev, offset, member, global, NULL, status, global ? strlen(global) : 0, 0, 0};
+    if (global && strchr(global, '.')) v.module_len = (size_t)(strchr(global, '.') - global);
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = add(x, &v, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+__attribute__((format(printf, 5, 6)))
+static int add_vm(npg_aud *x, const npg_finding *f, uint64_t offset, const char *member, const char *fmt, ...)
+{
+    npg_audit_finding v = {f->rule, f->severity, offset, member, f->global, NULL, f->status,
+                           f->global ? f->global_len : 0, f->module_len, f->global_truncated};
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = add(x, &v, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* "NPG_E_TRUNCATED in BINUNICODE: pickle data ends before STOP" */
@@ -121,9 +161,14 @@ void npg__aud_add_doc(npg_aud *x, const npg_doc *doc, int rc, const npg_error *e
     size_t count, total;
     const npg_finding *f = npg_doc_findings(doc, &count, &total);
     bool unsafe_before = x->a->unsafe;
-    for (size_t i = 0; i < count; i++)
-        npg__aud_add(x, f[i].rule, f[i].severity, base + f[i].offset, member, f[i].global, 0, "%s",
-                     f[i].message);
+    for (size_t i = 0; i < count; i++) {
+        const char *op = f[i].opcode >= 0 ? npg_opcode_name(f[i].opcode) : NULL;
+        if (f[i].rule == NPG_RULE_MALFORMED) /* a strict refusal: told like the error it is in decode mode */
+            add_vm(x, &f[i], base + f[i].offset, member, "%s%s%s: %s", npg_status_name(f[i].status),
+                   op ? " in " : "", op ? op : "", f[i].message);
+        else
+            add_vm(x, &f[i], base + f[i].offset, member, "%s", f[i].message);
+    }
     if (total > count && x->a->unsafe == unsafe_before)
         /* the VM kept the first max_findings; what it dropped is unknown, so the file cannot pass */
         npg__aud_add(x, NPG_RULE_MALFORMED, NPG_SEV_HIGH, base, member, NULL, 0,
@@ -132,6 +177,28 @@ void npg__aud_add_doc(npg_aud *x, const npg_doc *doc, int rc, const npg_error *e
     npg_error e;
     int st = npg_doc_status(doc, &e);
     if (st != NPG_OK) add_status(x, st, &e, base, member);
+}
+
+void npg__aud_mark(const npg_aud *x, npg_aud_mark *m)
+{
+    const npg_audit *a = x->a;
+    m->n = a->n;
+    m->dropped = a->dropped;
+    m->evicted = a->evicted;
+    m->unsafe = a->unsafe;
+    m->invalid = a->invalid;
+}
+
+bool npg__aud_take_back(npg_aud *x, const npg_aud_mark *m)
+{
+    npg_audit *a = x->a;
+    if (a->evicted != m->evicted || a->status != NPG_OK) return false;
+    a->n = m->n;
+    a->dropped = m->dropped;
+    a->unsafe = m->unsafe;
+    a->invalid = m->invalid;
+    if (a->info_cursor > a->n) a->info_cursor = a->n;
+    return true;
 }
 
 void npg__aud_finish(npg_aud *x)

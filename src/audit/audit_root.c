@@ -12,6 +12,9 @@
  * A zip found behind a .npy or a pickle makes the file a polyglot (NPG102): each reader sees a
  * different file. The format reported is the one at offset 0 (what np.load and pickle.load
  * would read) and the archive's members are scanned as well. */
+#include <string.h>
+#include <strings.h>
+
 #include "audit.h"
 
 static void polyglot(npg_aud *x, const char *first, const npg_lz_end *end)
@@ -61,7 +64,39 @@ static void not_at_zero(npg_aud *x, const uint8_t *buf, size_t len, const npg_lz
     }
 }
 
+/* File names that claim a data format a loader opens: on bytes in no such format (text, empty,
+ * unknown) the name only adds suspicion: a truncated model.pkl is a broken pickle, not text. */
+static const char *const claiming[] = {".pkl", ".pickle", ".pck", ".pcl", ".joblib", ".npy", ".npz", ".pt", ".pth", ".ckpt"};
+
+static const char *claimed_suffix(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    for (size_t i = 0; i < sizeof claiming / sizeof claiming[0]; i++) {
+        size_t k = strlen(claiming[i]);
+        if (n > k && strcasecmp(name + n - k, claiming[i]) == 0) return claiming[i];
+    }
+    return NULL;
+}
+
+static void name_claims(npg_aud *x)
+{
+    const char *suffix = claimed_suffix(x->name);
+    npg_format f = x->a->format;
+    if (!suffix || (f != NPG_FMT_TEXT && f != NPG_FMT_EMPTY && f != NPG_FMT_UNKNOWN)) return;
+    npg__aud_add(x, NPG_RULE_FORMAT_MISMATCH, npg_rule_severity(NPG_RULE_FORMAT_MISMATCH), 0, NULL, NULL, 0,
+                 "the name ends in %s but the bytes are %s: a broken file of that format", suffix,
+                 f == NPG_FMT_TEXT ? "text" : f == NPG_FMT_EMPTY ? "empty" : "in no format npguard reads");
+}
+
+static void sniff(npg_aud *x, const uint8_t *buf, size_t len);
+
 void npg__aud_root(npg_aud *x, const uint8_t *buf, size_t len)
+{
+    sniff(x, buf, len);
+    name_claims(x);
+}
+
+static void sniff(npg_aud *x, const uint8_t *buf, size_t len)
 {
     npg_audit *a = x->a;
     npg_lz_end end_rec;

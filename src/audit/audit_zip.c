@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../common/checked.h"
+#include "../npy/npy.h"
 #include "audit.h"
 
 typedef struct sink {
@@ -77,6 +78,41 @@ static void deflated_member(npg_aud *x, const npg_zip *z, size_t i, const npg_zi
     npg__mem_free(&mem, s.p, cap ? cap : 1);
 }
 
+/* Bits 1-2 of a deflated member's flags, the level its writer claims (zip -9 sets "maximum"):
+ * npg_zip_open accepts them, since zlib, zipfile and every other reader ignore them; the note
+ * says the archive was (re)packed by a zip tool rather than written by np.savez. */
+static void level_note(npg_aud *x, const npg_zip_member *m)
+{
+    static const char *const level[4] = {"normal", "maximum", "fast", "super fast"};
+    if (m->level_hint == 0 || m->level_hint > 3) return;
+    npg__aud_add(x, NPG_RULE_LEGACY_FORMAT, npg_rule_severity(NPG_RULE_LEGACY_FORMAT), 0, m->name, NULL, 0,
+                 "deflate level hint \"%s\" in the general-purpose flags (bits 1-2, local header at offset %llu): "
+                 "set by zip tools, not by NumPy; every reader ignores it",
+                 level[m->level_hint], (unsigned long long)m->header_offset);
+}
+
+/* Would numpy.load unpickle the data of this deflated member? Asked of its first bytes (the
+ * header and one byte more) before a large member is judged from its header alone: that path
+ * only knows headers npguard's grammar accepts, and a header it refuses may still make NumPy
+ * run the pickle behind it, which must then be scanned (npg__aud_npy does). */
+static bool numpy_unpickles(npg_aud *x, const npg_zip *z, size_t i, const npg_zip_member *m)
+{
+    npg_mem mem;
+    npg_error err;
+    npg__mem_init(&mem, &x->ctx->alloc, x->lim->max_alloc);
+    uint64_t want = 13 + (uint64_t)x->lim->max_header_len;
+    size_t cap;
+    sink s = {NULL, 0, 0, false};
+    if (want > m->usize) want = m->usize;
+    if (!npg__u64_to_sz(want, &cap) || cap == 0 || !(s.p = npg__mem_alloc(&mem, cap))) return false;
+    s.cap = cap;
+    npg_zip_read(z, i, fill, &s, &err); /* stops once the head is in; errors come again later */
+    uint64_t off;
+    bool yes = npg__npy_lenient_object(s.p, s.n, x->lim, &off);
+    npg__mem_free(&mem, s.p, cap);
+    return yes;
+}
+
 /* Deflated .npy members larger than this (or than limits.max_alloc) are judged from their header
  * and streamed once for the CRC instead of being held (audit_bignpy.c): only the header of a
  * non-object .npy can hold anything but numbers, so holding its data would let a small archive
@@ -95,8 +131,9 @@ void npg__aud_zip(npg_aud *x, const uint8_t *buf, size_t len, const npg_lz_end *
     }
     for (size_t i = 0; i < npg_zip_count(z) && x->a->status == NPG_OK; i++) {
         const npg_zip_member *m = npg_zip_member_at(z, i);
+        level_note(x, m);
         if (m->method == 0) stored_member(x, z, i, m);
-        else if (m->usize > hold && npg__aud_big_npy(x, z, i, m))
+        else if (m->usize > hold && !numpy_unpickles(x, z, i, m) && npg__aud_big_npy(x, z, i, m))
             npg__aud_classify(x, NPG_FMT_NPY, m->name, " (header scanned, data streamed)");
         else deflated_member(x, z, i, m);
     }

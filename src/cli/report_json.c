@@ -4,6 +4,9 @@
 
 enum { SCHEMA_VERSION = 1 };
 
+/* "name" is the rule's name (schema version 1): the import's parts are global_module, global_name */
+static const char *const global_keys[4] = {"global", "global_module", "global_name", "global_truncated"};
+
 static void finding(FILE *f, const npg_audit_finding *x)
 {
     fputs("{\"rule\": ", f);
@@ -17,8 +20,7 @@ static void finding(FILE *f, const npg_audit_finding *x)
     fprintf(f, ", \"offset\": %llu, \"offset_in\": \"%s\", \"member\": ", (unsigned long long)x->offset,
             offset_in_file(x) ? "file" : "member");
     json_str(f, x->member);
-    fputs(", \"global\": ", f);
-    json_str(f, x->global);
+    json_global_keys(f, x, global_keys);
     fputs(", \"status\": ", f);
     json_str(f, x->status ? npg_status_name(x->status) : NULL);
     fputc('}', f);

@@ -1,15 +1,28 @@
 /* SARIF 2.1.0 report: one run; every rule id with its help text (npg_rule_help); one result per
  * finding (info findings only with --verbose) located by a relative URI under %SRCROOT% and a
  * byte offset, or by member name when the offset is inside a zip member's uncompressed bytes.
- * Files that could not be read, or were not scanned, become tool execution notifications. */
+ * Files that could not be read, or were not scanned, become tool execution notifications. With
+ * --quiet, a file that passed leaves no result and no notification. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "scan_job.h"
 
-static const int rule_ids[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, 101, 102, 103, 104};
-enum { NRULES = sizeof rule_ids / sizeof rule_ids[0] };
+/* The rules, in id order, as the library lists them (ids are NPG001-NPG999; a number without a
+ * rule has no help text): a rule the library adds appears here without a change to this file. */
+enum { MAX_RULE = 999 };
+static int rule_ids[MAX_RULE];
+static int nrules;
+
+static void list_rules(void)
+{
+    nrules = 0;
+    for (int id = 1; id <= MAX_RULE; id++)
+        if (npg_rule_help(id)[0]) rule_ids[nrules++] = id;
+}
+
+static const char *const global_keys[4] = {"global", "globalModule", "globalName", "globalTruncated"};
 
 typedef struct note {
     char *path;
@@ -24,7 +37,7 @@ typedef struct sstate {
 
 static int rule_index(int rule)
 {
-    for (int i = 0; i < NRULES; i++)
+    for (int i = 0; i < nrules; i++)
         if (rule_ids[i] == rule) return i;
     return -1;
 }
@@ -104,9 +117,9 @@ static void result(reporter *r, const scan_item *it, const npg_audit_finding *x)
     json_str(f, npg_format_name(npg_audit_format(it->audit)));
     fputs(", \"member\": ", f);
     json_str(f, x->member);
-    fprintf(f, ", \"offset\": %llu, \"offsetIn\": \"%s\", \"global\": ", (unsigned long long)x->offset,
+    fprintf(f, ", \"offset\": %llu, \"offsetIn\": \"%s\"", (unsigned long long)x->offset,
             offset_in_file(x) ? "file" : "member");
-    json_str(f, x->global);
+    json_global_keys(f, x, global_keys);
     fputs(", \"status\": ", f);
     json_str(f, x->status ? npg_status_name(x->status) : NULL);
     fputs("}}", f);
@@ -135,11 +148,11 @@ static void remember(reporter *r, const scan_item *it)
 
 static void file(reporter *r, const scan_item *it)
 {
+    if (scan_hidden(it, r->o)) return; /* --quiet: nothing about a file that passed */
     if (it->state != ITEM_SCANNED) {
         remember(r, it);
         return;
     }
-    if (scan_hidden(it, r->o)) return;
     for (size_t i = 0; i < npg_audit_count(it->audit); i++) {
         const npg_audit_finding *x = npg_audit_finding_at(it->audit, i);
         if (x->severity > NPG_SEV_INFO || r->o->verbose) result(r, it, x);
@@ -156,7 +169,7 @@ static void begin(reporter *r)
     fputs(", \"semanticVersion\": ", f);
     json_str(f, npg_version_string());
     fputs(", \"rules\": [", f);
-    for (int i = 0; i < NRULES; i++) {
+    for (int i = 0; i < nrules; i++) {
         fputs(i ? ",\n    " : "\n    ", f);
         rule(f, rule_ids[i]);
     }
@@ -196,6 +209,7 @@ static void end(reporter *r, const scan_summary *s)
 
 void report_sarif_init(reporter *r)
 {
+    list_rules();
     r->state = calloc(1, sizeof(sstate)); /* NULL: notifications are left out, results still written */
     r->begin = begin;
     r->file = file;

@@ -1,6 +1,8 @@
 /* Text report: one line per file, "PATH: verdict (format)", its findings indented below it (info
  * findings only with --verbose), then a summary line. Colour only on a terminal without
- * NO_COLOR; paths are escaped (scan_job.h). */
+ * NO_COLOR; paths are escaped (scan_job.h). A finding shows the library's message, in which a
+ * global's bytes outside printable ASCII are escaped: a look-alike letter shows as \xNN, which
+ * is what a person checking a name on a terminal needs; the exact bytes are in JSON and SARIF. */
 #include <string.h>
 
 #include "scan_job.h"
@@ -33,8 +35,9 @@ static void finding(reporter *r, const npg_audit_finding *f)
         fputc(' ', out);
     }
     /* "offset" counts in the member's bytes; "file offset" where a member finding points into the archive */
-    fprintf(out, "%soffset %llu: %s\n", f->member && offset_in_file(f) ? "file " : "", (unsigned long long)f->offset,
-            f->message);
+    fprintf(out, "%soffset %llu: ", f->member && offset_in_file(f) ? "file " : "", (unsigned long long)f->offset);
+    text_ascii(out, f->message); /* printable ASCII already: a broken promise must not reach the terminal */
+    fputc('\n', out);
 }
 
 static void head(reporter *r, const scan_item *it, npg_verdict v, const char *word, const char *detail)

@@ -6,7 +6,9 @@
  *   scan_read.c     one file (memory-mapped) or standard input to a buffer, then npg_audit_buffer
  *   scan_run.c      worker threads; results handed to the reporter in list order; progress line
  *   report_text.c, report_json.c, report_sarif.c   the three output formats
- *   report_util.c   JSON strings, URIs, colours
+ *   report_escape.c how strings from outside are written (JSON, terminal)
+ *   report_global.c the exact (module, name) of a finding's import, for JSON and SARIF
+ *   report_util.c   URIs, error texts, offsets
  *
  * The library makes every decision; this program only reads files, runs workers and prints. */
 #ifndef NPG_SCAN_JOB_H
@@ -77,9 +79,9 @@ void scan_list_free(scan_list *l);
  * become ITEM_ERROR items (reported like unreadable files). Returns 0, or -1 out of memory. */
 int scan_collect(const scan_opts *o, scan_list *out);
 
-/* Read and audit one item (not standard input). */
+/* Read and audit one item (not standard input), naming it to the library by its path. */
 void scan_one(scan_item *it, const npg_ctx *ctx, const npg_audit_opts *ao, uint64_t max_size);
-/* Standard input read fully, bounded by max_size, and audited. */
+/* Standard input read fully, bounded by max_size, and audited (with no name). */
 void scan_stdin(scan_item *it, const npg_ctx *ctx, const npg_audit_opts *ao, uint64_t max_size);
 
 /* Totals for the summary and the exit status. */
@@ -92,7 +94,7 @@ typedef struct scan_summary {
 /* Whether an item counts as passing, and its contribution to the totals. */
 bool scan_passed(const scan_item *it, const scan_opts *o);
 void scan_count(scan_summary *s, const scan_item *it, const scan_opts *o);
-/* Whether --quiet hides the item. */
+/* Whether --quiet hides the item: it passed. */
 bool scan_hidden(const scan_item *it, const scan_opts *o);
 
 /* The reporters: begin once, file once per item in list order, end with the totals. */
@@ -116,14 +118,25 @@ void report_sarif_init(reporter *r);
  * in the calling thread. Returns 0. */
 int scan_run(scan_list *l, const scan_opts *o, const npg_ctx *ctx, reporter *r, scan_summary *s);
 
-/* ---- report_util.c */
+/* ---- report_escape.c, report_global.c, report_util.c */
 
-/* JSON string literal (with quotes) for s: UTF-8 kept, control characters escaped, invalid
- * bytes as U+FFFD (JSON cannot carry them). NULL is written as null. */
+/* report_escape.c. JSON string literal (with quotes) for s: UTF-8 kept, controls escaped, bytes
+ * that are not UTF-8 and C1 controls as U+FFFD (JSON cannot carry the bytes). NULL: null. */
 void json_str(FILE *f, const char *s);
-/* Printable form of a path for the terminal: bytes outside printable ASCII as \xNN. */
+/* JSON string literal for the n exact bytes of a global: only '"', '\\' and U+0000-U+001F escaped,
+ * everything else as it is, a lone surrogate (ED A0..BF xx) as \uDXXX; a byte that is not part of
+ * well-formed UTF-8, and a low surrogate right after a high one (a JSON reader would join the
+ * two), as U+FFFD. NULL: null. */
+void json_exact(FILE *f, const char *s, size_t n);
+/* Printable form of a path for the terminal: controls and bytes that are not UTF-8 as \xNN. */
 void text_path(FILE *f, const char *s);
-/* Percent-encoded URI for a path (only unreserved characters and '/' kept). */
+/* A library message for the terminal: printable ASCII kept, any other byte as \xNN. */
+void text_ascii(FILE *f, const char *s);
+/* report_global.c. The import a finding names, as the keys keys[0..3] (global, its module part,
+ * its name part, whether the library cut it), each preceded by ", ": exact strings, null when the
+ * finding names no import or the part is unknown. */
+void json_global_keys(FILE *f, const npg_audit_finding *x, const char *const keys[4]);
+/* report_util.c. Percent-encoded URI for a path (only unreserved characters and '/' kept). */
 void uri_path(FILE *f, const char *s);
 /* Whether a finding's offset is in the file (true) or in its member's uncompressed bytes: findings
  * with a member count in the member, except NPG104 and NPG100 with a zip-level status

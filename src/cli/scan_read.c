@@ -32,6 +32,10 @@ static void audit(scan_item *it, const npg_ctx *ctx, const npg_audit_opts *ao, c
 
 void scan_one(scan_item *it, const npg_ctx *ctx, const npg_audit_opts *ao, uint64_t max_size)
 {
+    /* The library reads the name only to add suspicion (a model.pkl of text bytes is a broken
+     * pickle, NPG105); it never vouches for content, so a path is safe to pass. */
+    npg_audit_opts named = *ao;
+    named.name = it->path;
     int fd = open(it->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) return fail(it, errno, "cannot read");
     struct stat st;
@@ -49,7 +53,7 @@ void scan_one(scan_item *it, const npg_ctx *ctx, const npg_audit_opts *ao, uint6
         if (p == MAP_FAILED) {
             fail(it, errno, "cannot read");
         } else {
-            audit(it, ctx, ao, p, n);
+            audit(it, ctx, &named, p, n);
             if (n) munmap(p, n);
         }
     }

@@ -121,8 +121,9 @@ static size_t start_workers(pool *p, pthread_t *t, size_t want)
 
 int scan_run(scan_list *l, const scan_opts *o, const npg_ctx *ctx, reporter *r, scan_summary *s)
 {
-    pool p = {l, o, ctx, {o->audit_flags, o->allow.v, o->allow.n}, 0, PTHREAD_MUTEX_INITIALIZER,
-              PTHREAD_COND_INITIALIZER, 0};
+    /* name stays NULL here: standard input has none, scan_one names each file */
+    pool p = {l, o, ctx, {.flags = o->audit_flags, .allow = o->allow.v, .nallow = o->allow.n, .name = NULL}, 0,
+              PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
     atomic_init(&p.next, 0);
     progress pr = {isatty(STDERR_FILENO) == 1, false, {0, 0}, {0, 0}};
     clock_gettime(CLOCK_MONOTONIC, &pr.start);

@@ -12,9 +12,11 @@ bool scan_passed(const scan_item *it, const scan_opts *o)
     return v == NPG_VERDICT_OK || (v == NPG_VERDICT_UNKNOWN && o->skip_unknown);
 }
 
+/* --quiet lists "only files that did not pass": an unknown or too-large file that passed by
+ * --skip-unknown is hidden like an ok one, and an error (never passing) is always shown. */
 bool scan_hidden(const scan_item *it, const scan_opts *o)
 {
-    return o->quiet && it->state == ITEM_SCANNED && npg_audit_verdict(it->audit) == NPG_VERDICT_OK;
+    return o->quiet && scan_passed(it, o);
 }
 
 void scan_count(scan_summary *s, const scan_item *it, const scan_opts *o)

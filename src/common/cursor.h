@@ -1,7 +1,7 @@
 /* The one bounds-checked reader of untrusted bytes.
  *
- * Invariant: pos <= end <= len. `end` is normally len; the pickle VM lowers it to the end of the
- * current FRAME so that no opcode can read across a frame boundary. Every read checks before it
+ * Invariant: pos <= end <= len. `end` is where reads stop (a caller may lower it below len to
+ * fence off a region). Every read checks before it
  * consumes and never moves pos on failure; integers are assembled with shifts, never by casting
  * pointers (alignment, byte order). */
 #ifndef NPG_CURSOR_H

@@ -33,6 +33,7 @@ static const status_row rows[] = {
     ROW(NPG_E_BUFFER, "out-of-band buffer missing"),
     ROW(NPG_E_PENDING, "array or dtype used before its BUILD"),
     ROW(NPG_E_NEGATIVE_LENGTH, "negative length"),
+    ROW(NPG_E_IMPORT, "import of a module name no import system can find"),
     ROW(NPG_E_NPY_MAGIC, "not a .npy file (bad magic)"),
     ROW(NPG_E_NPY_VERSION, "unsupported .npy format version"),
     ROW(NPG_E_NPY_ALIGNMENT, ".npy data is not aligned"),

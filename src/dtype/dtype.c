@@ -305,8 +305,25 @@ static void add_child(npg_dtype *dt, const npg_dtype *child)
 /* HAS_OBJECT, depth and total_fields from this level and the (finished) children: one level,
  * because each child carries its own totals. Shared children are counted once per use, which
  * is what a walk over the dtype costs. */
+/* NumPy's own dtype.flags, from its constructors: objects 0x3f (every flag of NPY_OBJECT_DTYPE_FLAGS),
+ * unicode 0x08 (NPY_NEEDS_INIT), a subarray its base's, a struct NPY_NEEDS_PYAPI (0x10) plus what
+ * NPY_FROM_FIELDS (0x1b) takes from each field, and 0x80 when aligned; 0 for the rest. A pickled
+ * dtype state carries them, and NumPy uses them when it rebuilds arrays and scalars (a wrong
+ * NPY_USE_GETITEM bit can crash it), so the state must hold exactly these. */
+static uint8_t numpy_flags(const npg_dtype *dt)
+{
+    if (dt->flags & NPG_DT_STRUCTURED) {
+        uint8_t f = 0x10;
+        for (size_t i = 0; i < dt->nfields; i++) f |= dt->fields[i].dtype->numpy_flags & 0x1b;
+        return (uint8_t)(f | ((dt->flags & NPG_DT_ALIGNED_STRUCT) ? 0x80 : 0));
+    }
+    if (dt->base) return dt->base->numpy_flags;
+    return dt->kind == 'O' ? 0x3f : dt->kind == 'U' ? 0x08 : 0;
+}
+
 static int derive_totals(const npg_limits *lim, npg_dtype *dt, npg_diag *d)
 {
+    dt->numpy_flags = numpy_flags(dt);
     dt->flags &= (uint8_t)~NPG_DT_HAS_OBJECT;
     if (dt->kind == 'O') dt->flags |= NPG_DT_HAS_OBJECT;
     dt->depth = 1;

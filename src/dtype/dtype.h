@@ -56,6 +56,7 @@ struct npg_dtype {
     size_t nfields;
     npg_field *fields;
     /* computed by npg__dtype_finish */
+    uint8_t numpy_flags;   /* what NumPy computes as dtype.flags (its pickled state holds them) */
     uint32_t depth;        /* 1 for a leaf; 1 + deepest field or base dtype */
     uint64_t total_fields; /* fields over all nesting levels, each occurrence counted */
 };

@@ -18,6 +18,7 @@
 
 #include "../common/checked.h"
 #include "../dtype/dtype.h"
+#include "npy.h"
 #include "parse.h"
 
 static int fmt(npg_hp *hp, size_t depth, const npg_dtype **out, bool *plain);
@@ -96,10 +97,11 @@ static bool ts_parse(const char *s, size_t n, bool top, npg_dtype *dt)
     if (!npg__cur_u8(&c, &bo) || !npg__cur_u8(&c, &kind) || !strchr("<>|", bo) || bo == 0) return false;
     if (kind == 0 || !strchr("biufcSUVOMm", kind)) return false;
     if (kind == 'O') {
-        /* dtype.str is '|O'; NumPy 1.x under Python 2 wrote '|O8' (pointer size, 64-bit) */
+        /* dtype.str is '|O' since NumPy 1.10; before, it held the pointer size: '|O8' (64-bit),
+         * '|O4' (32-bit). NumPy still reads both as objects (typestr() records them). */
         size = 8;
-        uint8_t eight;
-        if (npg__cur_left(&c) != 0 && (!npg__cur_u8(&c, &eight) || eight != '8')) return false;
+        uint8_t ptr;
+        if (npg__cur_left(&c) != 0 && (!npg__cur_u8(&c, &ptr) || (ptr != '8' && ptr != '4'))) return false;
     } else if (!ts_number(&c, (uint64_t)INT64_MAX, &size)) {
         return false;
     }
@@ -132,6 +134,7 @@ static int typestr(npg_hp *hp, bool top, const npg_dtype **out)
         return npg__hp_fail(hp, NPG_E_NPY_DESCR, start, "'%s' is not a type string NumPy writes", esc);
     }
     if ((rc = finish(hp, dt, start))) return rc; /* byte order against kind and size */
+    if (dt->kind == 'O' && n > 2) npg__npy_legacy_mark(hp->legacy, NPG_NPY_OLD_OBJECT_SIZE, start);
     *out = dt;
     return NPG_OK;
 }
@@ -216,11 +219,24 @@ static int name_str(npg_hp *hp, const char **s, size_t *n)
     return rc;
 }
 
+/* Under Python 2 a title could be a unicode object, whose repr is u'...' (names could not:
+ * NumPy < 1.15 refused unicode names there, later ones encoded them to str); the u prefix
+ * changes nothing in Python 3. */
+static void py2_unicode_title(npg_hp *hp)
+{
+    size_t at = hp->cur.pos;
+    if (!hp->py2 || npg__cur_left(&hp->cur) < 2 || hp->cur.p[at] != 'u') return;
+    if (hp->cur.p[at + 1] != '\'' && hp->cur.p[at + 1] != '"') return;
+    hp->cur.pos++;
+    npg__npy_legacy_mark(hp->legacy, NPG_NPY_OLD_UNICODE_TITLE, at);
+}
+
 static int field_name(npg_hp *hp, npg_field *f, bool *titled)
 {
     int rc;
     *titled = npg__hp_accept(hp, "(");
     if (*titled) {
+        py2_unicode_title(hp);
         if ((rc = name_str(hp, &f->title, &f->title_len))) return rc;
         if ((rc = npg__hp_expect(hp, ", ", NPG_E_NPY_DESCR, "', ' between title and name"))) return rc;
     }

@@ -5,7 +5,9 @@
  * keys single-quoted and in this (sorted) order, ', ' after every value including the last, at
  * least one space of padding, one '\n' as the last byte. NumPy's reader evaluates any Python
  * literal; anything it would read differently from this grammar (duplicate keys, comments,
- * hex or L-suffixed ints...) is refused here instead. */
+ * hex ints...) is refused here instead. What NumPy itself wrote under Python 2 into 1.0/2.0
+ * headers is accepted there and recorded as legacy (2L and '2 ' dimensions in parse.h's
+ * npg__hp_shape, '|O8'/'|O4' and u'...' titles in descr.c). */
 #include <string.h>
 
 #include "../common/checked.h"
@@ -80,7 +82,9 @@ static int value_end(npg_hp *hp)
     return npg__hp_expect(hp, ", ", NPG_E_NPY_SYNTAX, "', ' after a value");
 }
 
-/* '}' then at least one space up to the final '\n' (cur.end). */
+/* '}' then at least one space up to the final '\n' (cur.end), at most hp->max_pad of them:
+ * NumPy < 1.14 padded with 1 to 16 spaces, so a 16-byte aligned header with more padding was
+ * written by no NumPy (any count is NumPy >= 1.14's: it leaves room for the shape to grow). */
 static int dict_end(npg_hp *hp)
 {
     uint8_t b;
@@ -91,10 +95,15 @@ static int dict_end(npg_hp *hp)
     if (rc) return rc;
     if (npg__cur_left(&hp->cur) == 0)
         return npg__hp_fail(hp, NPG_E_NPY_SYNTAX, hp->cur.pos, "no space between '}' and '\\n'");
+    size_t pad = npg__cur_left(&hp->cur);
     while (npg__hp_peek(hp, &b)) {
         if (b != ' ') return npg__hp_fail(hp, NPG_E_NPY_SYNTAX, hp->cur.pos, "header padding is not spaces");
         hp->cur.pos++;
     }
+    if (pad > hp->max_pad)
+        return npg__hp_fail(hp, NPG_E_NPY_ALIGNMENT, 8,
+                            "data aligned to 16 bytes but %zu spaces of padding (NumPy < 1.14 wrote 1 to %zu)",
+                            pad, hp->max_pad);
     return NPG_OK;
 }
 
@@ -148,6 +157,9 @@ int npg__npy_parse_header(npg_arena *arena, const npg_limits *lim, const uint8_t
     hp.lim = lim;
     hp.d = &f->diag;
     hp.max_depth = lim->max_depth < NPG_DTYPE_MAX_DEPTH ? lim->max_depth : NPG_DTYPE_MAX_DEPTH;
+    hp.py2 = h->major <= 2; /* 3.0 (NumPy >= 1.17) never came from Python 2, and is not filtered */
+    hp.max_pad = (h->legacy.seen & ((1u << NPG_NPY_OLD_ALIGN16) | (1u << NPG_NPY_OLD_ALIGN16_V2))) ? 16 : SIZE_MAX;
+    hp.legacy = &h->legacy;
     rc = check_text(&hp, h->prefix_len, end);
     if (rc == NPG_OK) {
         hp.cur.pos = h->prefix_len;

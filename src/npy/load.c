@@ -50,12 +50,13 @@ static int load_objects(npg_doc *doc, const npg_ctx *ctx, const uint8_t *buf, si
                         unsigned flags, const npg_npy_header *h)
 {
     size_t off = (size_t)h->data_offset; /* <= len, checked by the caller */
+    size_t noted = doc->findings_total;  /* the header's legacy notes */
     int rc = npg__pickle_run(doc, ctx, buf + off, len - off, flags & (NPG_SCAN | NPG_PY2_BYTES), NULL, 0,
                              h->data_offset);
     if (rc != NPG_OK) return rc; /* the VM recorded the error and status */
     /* scan mode: an array built from refused code is a placeholder (and the refusal a finding);
      * its shape cannot be compared, and the findings already say the file is unsafe */
-    if (npg_value_kind(doc->root) == NPG_OPAQUE && doc->findings_total > 0) return NPG_OK;
+    if (npg_value_kind(doc->root) == NPG_OPAQUE && doc->findings_total > noted) return NPG_OK;
     npg_diag d;
     if ((rc = npg__npy_check_object_root(&doc->arena, doc->root, h, &d)))
         return doc_fail(doc, rc, h->data_offset, "%s", d.msg);
@@ -82,6 +83,9 @@ int npg__npy_load_doc(npg_doc *doc, const npg_ctx *ctx, const uint8_t *buf, size
     doc->npy_major = h.major;
     doc->npy_minor = h.minor;
     doc->data_offset = h.data_offset;
+    /* what an older NumPy wrote differently is accepted; a scan says so (info) */
+    if ((flags & NPG_SCAN) && (rc = npg__npy_note_legacy(doc, lim->max_findings, &h.legacy)))
+        return doc_fail(doc, rc, 0, "out of memory for the findings");
     if (h.dtype->flags & NPG_DT_HAS_OBJECT) return load_objects(doc, ctx, buf, len, flags, &h);
 
     uint64_t have = (uint64_t)len - h.data_offset;

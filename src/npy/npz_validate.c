@@ -73,7 +73,7 @@ static int feed_preamble(stream *s, const uint8_t **p, size_t *n)
         return stop(s, NPG_E_LIMIT_HEADER, 8, "header too long for this platform");
     s->hdr = npg__mem_alloc(&s->mem, s->hdr_len);
     if (!s->hdr) return stop(s, s->mem.status, 8, "no memory for the header");
-    memcpy(s->hdr, s->pre, s->have); /* have <= 12 < data_offset (a multiple of 16) */
+    memcpy(s->hdr, s->pre, s->have); /* have <= 12 < data_offset (at least 16: the alignment) */
     s->state = ST_HEADER;
     return 0;
 }

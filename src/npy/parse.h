@@ -22,6 +22,9 @@ typedef struct npg_hp {
     npg_diag *d;
     uint64_t err_off;     /* offset of the failing byte */
     size_t max_depth;     /* dtype nesting allowed: min(limits.max_depth, NPG_DTYPE_MAX_DEPTH) */
+    bool py2;             /* version 1.0/2.0: Python 2's forms (2L, u'...') may appear */
+    size_t max_pad;       /* spaces allowed before the final '\n' (16 in NumPy < 1.14 files) */
+    struct npg_npy_legacy *legacy; /* where the Python 2 forms met are recorded */
 } npg_hp;
 
 /* Record an error at offset off; returns code. */
@@ -48,7 +51,9 @@ int npg__hp_str(npg_hp *hp, int code, const char **out, size_t *n, uint8_t *quot
 int npg__hp_uint(npg_hp *hp, int code, uint64_t max, uint64_t *out);
 /* A shape tuple as repr() writes it: (), (a,), (a, b, ...). At most NPG_MAX_NDIM and
  * limits.max_ndim dimensions (else NPG_E_LIMIT_NDIM), each <= INT64_MAX; code for the rest.
- * dims must hold NPG_MAX_NDIM entries. */
+ * With hp->py2 a dimension may also be a Python 2 long, 2L, or '2 ' before ',' or ')' (the L
+ * NumPy 1.9.1-1.16 blanked out); both are recorded in hp->legacy. dims must hold NPG_MAX_NDIM
+ * entries. */
 int npg__hp_shape(npg_hp *hp, int code, uint64_t *dims, size_t *ndim);
 
 /* The descr value: a typestr or a field list, built into a finished dtype. */

@@ -37,6 +37,23 @@ static int check_version(npg_cur *c, npg_npy_header *h, npg_npy_fail *f)
     return NPG_OK;
 }
 
+/* Where the data may start: where some NumPy release put it, nowhere else. NumPy >= 1.14 pads
+ * to 64 (so that any dtype can be mapped and read in place). NumPy 1.0-1.13 padded magic + 2 +
+ * header to a multiple of 16, also in 2.0 files (1.9-1.13), whose length field is 4 bytes: their
+ * data starts 2 bytes past a multiple of 16 (numpy#8085). 3.0 appeared in 1.17: 64 only. */
+static int check_alignment(npg_npy_header *h, npg_npy_fail *f)
+{
+    if (h->data_offset % 64 == 0) return NPG_OK;
+    if (h->major <= 2 && (10 + h->header_len) % 16 == 0) {
+        npg__npy_legacy_mark(&h->legacy, h->major == 1 ? NPG_NPY_OLD_ALIGN16 : NPG_NPY_OLD_ALIGN16_V2, 8);
+        return NPG_OK;
+    }
+    f->offset = 8;
+    return npg__diag(&f->diag, NPG_E_NPY_ALIGNMENT, "data offset %llu is not a multiple of 64%s",
+                     (unsigned long long)h->data_offset,
+                     h->major <= 2 ? " (NumPy >= 1.14) nor where NumPy < 1.14 put it" : "");
+}
+
 int npg__npy_preamble(const uint8_t *buf, size_t avail, unsigned flags, const npg_limits *lim,
                       npg_npy_header *h, npg_npy_fail *f)
 {
@@ -57,13 +74,6 @@ int npg__npy_preamble(const uint8_t *buf, size_t avail, unsigned flags, const np
         return npg__diag(&f->diag, NPG_E_LIMIT_HEADER, "header of %llu bytes (limits.max_header_len is %zu)",
                          (unsigned long long)hlen, lim->max_header_len);
     }
-    /* NumPy >= 1.14 pads to 64 so that the data can be mapped and read in place with any
-     * alignment; older NumPy, libnpy and xtensor pad to 16 (opt-in) */
-    unsigned align = (flags & NPG_NPY_ALIGN16) ? 16 : 64;
-    if (h->data_offset % align != 0) {
-        f->offset = 8;
-        return npg__diag(&f->diag, NPG_E_NPY_ALIGNMENT, "data offset %llu is not a multiple of %u",
-                         (unsigned long long)h->data_offset, align);
-    }
-    return NPG_OK;
+    (void)flags; /* NPG_NPY_ALIGN16: what it opted into is the default now */
+    return check_alignment(h, f);
 }

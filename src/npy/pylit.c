@@ -1,10 +1,12 @@
 /* Lexer for the Python literals a .npy header holds: str literals, decimal ints, shape tuples.
- * Only what repr() writes is accepted; the header is parsed by a grammar, never evaluated. */
+ * Only what repr() writes is accepted (Python 2's too, where NumPy wrote it: 2L dimensions in
+ * 1.0/2.0 headers); the header is parsed by a grammar, never evaluated. */
 #include <stdarg.h>
 #include <string.h>
 
 #include "../common/checked.h"
 #include "../dtype/dtype.h"
+#include "npy.h"
 #include "parse.h"
 #include "unicode.h"
 
@@ -176,7 +178,8 @@ int npg__hp_str(npg_hp *hp, int code, const char **out, size_t *n, uint8_t *quot
 
 static bool is_digit(uint8_t b) { return b >= '0' && b <= '9'; }
 
-int npg__hp_uint(npg_hp *hp, int code, uint64_t max, uint64_t *out)
+/* The digits of a decimal integer: no sign, no leading zero, at most max. */
+static int digits(npg_hp *hp, int code, uint64_t max, uint64_t *out)
 {
     size_t start = hp->cur.pos;
     uint64_t v = 0;
@@ -189,11 +192,48 @@ int npg__hp_uint(npg_hp *hp, int code, uint64_t max, uint64_t *out)
             return npg__hp_fail(hp, code, start, "integer above %llu", (unsigned long long)max);
         hp->cur.pos++;
     }
-    /* 3L, 1_0, 0x2, 1.0, 1e3 are Python (or Python 2) but never what repr() writes */
-    if (npg__hp_peek(hp, &b) && (b == '_' || b == '.' || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z')))
-        return npg__hp_fail(hp, code, hp->cur.pos, "integer not in plain decimal form");
     *out = v;
     return NPG_OK;
+}
+
+/* Nothing of a number may follow its digits: 3L, 1_0, 0x2, 1.0, 1e3 are Python (or Python 2)
+ * but never what repr() writes. */
+static int number_ends(npg_hp *hp, int code)
+{
+    uint8_t b;
+    if (npg__hp_peek(hp, &b) && (b == '_' || b == '.' || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z')))
+        return npg__hp_fail(hp, code, hp->cur.pos, "integer not in plain decimal form");
+    return NPG_OK;
+}
+
+int npg__hp_uint(npg_hp *hp, int code, uint64_t max, uint64_t *out)
+{
+    int rc = digits(hp, code, max, out);
+    return rc ? rc : number_ends(hp, code);
+}
+
+/* What follows a dimension's digits in a Python 2 file, as NumPy wrote it: 'L' (repr of a long,
+ * where C long is 32 bits: 64-bit Windows), or the space NumPy 1.9.1-1.16 left in its place
+ * when it filtered the L out with tokenize/untokenize, which keeps columns. NumPy strips the L
+ * from every 1.0/2.0 header it reads, so both mean the plain integer. */
+static void py2_long(npg_hp *hp)
+{
+    size_t at = hp->cur.pos;
+    if (npg__hp_accept(hp, "L")) {
+        npg__npy_legacy_mark(hp->legacy, NPG_NPY_OLD_LONG, at);
+    } else if (npg__cur_left(&hp->cur) >= 2 && hp->cur.p[at] == ' ' &&
+               (hp->cur.p[at + 1] == ',' || hp->cur.p[at + 1] == ')')) {
+        hp->cur.pos++;
+        npg__npy_legacy_mark(hp->legacy, NPG_NPY_OLD_LONG_FILTERED, at);
+    }
+}
+
+static int dimension(npg_hp *hp, int code, uint64_t *out)
+{
+    int rc = digits(hp, code, (uint64_t)INT64_MAX, out);
+    if (rc) return rc;
+    if (hp->py2) py2_long(hp);
+    return number_ends(hp, code);
 }
 
 int npg__hp_shape(npg_hp *hp, int code, uint64_t *dims, size_t *ndim)
@@ -210,7 +250,7 @@ int npg__hp_shape(npg_hp *hp, int code, uint64_t *dims, size_t *ndim)
         if (n == max)
             return npg__hp_fail(hp, NPG_E_LIMIT_NDIM, hp->cur.pos,
                                 "more than %zu dimensions (limits.max_ndim)", max);
-        if ((rc = npg__hp_uint(hp, code, (uint64_t)INT64_MAX, &dims[n]))) return rc;
+        if ((rc = dimension(hp, code, &dims[n]))) return rc;
         n++;
         /* repr(): (a,) for one dimension, (a, b) for more: no other spacing or commas */
         if (n == 1 ? npg__hp_accept(hp, ",)") : npg__hp_accept(hp, ")")) break;

@@ -10,7 +10,8 @@ NPG_API npg_kind npg_value_kind(const npg_value *v)
     switch (v->kind) {
     case NPG_K_PY2STR: return v->sym ? NPG_BYTES : NPG_STR;
     case NPG_K_BUFFER: return (v->flags & NPG_VF_READONLY) ? NPG_BYTES : NPG_BYTEARRAY;
-    case NPG_K_SYMBOL: return NPG_OPAQUE; /* never reachable from a decoded root */
+    case NPG_K_SYMBOL: /* only data symbols are reachable from a decoded root */
+        return npg__symbol_is_data((npg_symbol)v->sym) ? NPG_TYPE : NPG_OPAQUE;
     default: return (npg_kind)v->kind;
     }
 }
@@ -20,7 +21,7 @@ NPG_API const char *npg_kind_name(npg_kind kind)
     static const char *const names[] = {
         "None", "bool", "int", "float", "complex", "str", "bytes", "bytearray", "tuple", "list",
         "dict", "OrderedDict", "set", "frozenset", "ndarray", "dtype", "numpy scalar",
-        "numpy.ma.masked", "opaque"};
+        "numpy.ma.masked", "opaque", "type"};
     return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
 }
 
@@ -109,6 +110,11 @@ NPG_API const npg_value *npg_value_dict_val(const npg_value *v, size_t i)
 NPG_API const char *npg_value_opaque_name(const npg_value *v)
 {
     return v && v->kind == NPG_OPAQUE ? v->u.opq.name : "";
+}
+
+NPG_API const char *npg_value_type_name(const npg_value *v)
+{
+    return npg_value_kind(v) == NPG_TYPE ? npg__symbol_type_name((npg_symbol)v->sym) : "";
 }
 
 NPG_API const npg_dtype *npg_value_dtype(const npg_value *v)

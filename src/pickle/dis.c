@@ -37,14 +37,22 @@ static void out(dis *d, const char *fmt, ...)
     d->wrc = d->write(d->ud, line, n);
 }
 
-/* "NPG002 critical dangerous-global posix.system", or the message when no global is involved. */
+/* "NPG002 critical dangerous-global posix.system" (the name escaped: it may hold any byte),
+ * "NPG100 high NPG_E_SYNTAX: <message>" for a strict refusal, or the message when no global is
+ * involved. */
 static void finding_text(char *buf, size_t cap, const npg_finding *f)
 {
-    if (f->global)
+    char name[200];
+    if (f->global) {
+        npg__escape(name, sizeof name, f->global, f->global_len);
         snprintf(buf, cap, "%s %s %s %s", npg_rule_id(f->rule), npg_severity_name(f->severity),
-                 npg_rule_name(f->rule), f->global);
-    else
+                 npg_rule_name(f->rule), name);
+    } else if (f->rule == NPG_RULE_MALFORMED) {
+        snprintf(buf, cap, "%s %s %s: %s", npg_rule_id(f->rule), npg_severity_name(f->severity),
+                 npg_status_name(f->status), f->message);
+    } else {
         snprintf(buf, cap, "%s %s %s", npg_rule_id(f->rule), npg_severity_name(f->severity), f->message);
+    }
 }
 
 static void error_text(const dis *d, int status, char *buf, size_t cap)
@@ -110,9 +118,10 @@ static void on_op(void *ud, const npg__trace_ev *ev)
 }
 
 /* The status decode mode gives the refusal a finding records (vm.c passes the same codes). */
-static int refusal_status(int rule)
+static int refusal_status(const npg_finding *f)
 {
-    switch (rule) {
+    switch (f->rule) {
+    case NPG_RULE_MALFORMED: return f->status; /* a strict refusal carries decode's status */
     case NPG_RULE_OPCODE_CALL:
     case NPG_RULE_OPCODE_EXT:
     case NPG_RULE_OPCODE_PERSID: return NPG_E_FORBIDDEN_OPCODE;
@@ -134,19 +143,25 @@ static int summary(dis *d, int status, npg_error *e)
     npg_doc_status(d->doc, e);
     if (status == NPG_OK && d->refused) {
         memset(e, 0, sizeof *e);
-        status = refusal_status(d->refusal.rule);
+        status = refusal_status(&d->refusal);
         e->code = status;
         e->opcode = d->refusal.opcode;
         e->offset = d->refusal.offset;
         snprintf(e->message, sizeof e->message, "%s", d->refusal.message);
     }
+    /* the verdict npg_audit_buffer gives a pickle: unsafe for an import or call outside the
+     * allowlist (high or critical), invalid for any other finding above info or a stop */
+    bool unsafe = false;
+    for (size_t i = 0; i < n; i++)
+        unsafe |= f[i].rule >= NPG_RULE_GLOBAL_DANGEROUS && f[i].rule <= NPG_RULE_BUFFER && f[i].severity >= NPG_SEV_HIGH;
+    const char *verdict = unsafe ? "unsafe" : status == NPG_OK ? "ok" : "invalid";
     out(d, "-- protocol %d, %llu opcodes, %zu finding(s) above info%s: ", npg_doc_protocol(d->doc),
         (unsigned long long)npg_doc_ops(d->doc), above, tail);
     if (npg_doc_status(d->doc, NULL) != NPG_OK)
-        out(d, "stopped by %s at offset %llu: %s\n", npg_status_name(e->code), (unsigned long long)e->offset,
+        out(d, "%s, stopped by %s at offset %llu: %s\n", verdict, npg_status_name(e->code), (unsigned long long)e->offset,
             e->message);
     else
-        out(d, "%s\n", status == NPG_OK ? "ok" : "unsafe");
+        out(d, "%s\n", verdict);
     return status;
 }
 

@@ -54,6 +54,85 @@ NPG_API int npg_doc_status(const npg_doc *doc, npg_error *err)
     return doc->status;
 }
 
+static char *copy_bytes(npg_arena *arena, const char *s, size_t n)
+{
+    char *d = npg__arena_alloc(arena, n + 1);
+    if (d) {
+        if (n) memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+int npg__doc_add_finding(npg_doc *doc, size_t max_findings, const npg_finding *f)
+{
+    doc->findings_total++;
+    if (doc->nfindings >= max_findings) return NPG_OK;
+    if (doc->nfindings == doc->findings_cap) {
+        size_t cap = doc->findings_cap ? doc->findings_cap * 2 : 16;
+        if (cap > max_findings) cap = max_findings;
+        npg_finding *grown = npg__arena_grow(&doc->arena, doc->findings, doc->findings_cap * sizeof *grown,
+                                             cap * sizeof *grown);
+        if (!grown) return doc->mem.status != NPG_OK ? doc->mem.status : NPG_E_NOMEM;
+        doc->findings = grown;
+        doc->findings_cap = cap;
+    }
+    npg_finding *d = &doc->findings[doc->nfindings];
+    *d = *f;
+    d->message = copy_bytes(&doc->arena, f->message ? f->message : "", f->message ? strlen(f->message) : 0);
+    if (f->global) {
+        size_t n = f->global_len;
+        /* a pair can be as long as the input (STACK_GLOBAL of a 1 GB str, named by 10,000
+         * findings through the memo): keep a bounded, marked prefix */
+        if (n > NPG_GLOBAL_MAX) n = NPG_GLOBAL_MAX, d->global_truncated = 1;
+        d->global = copy_bytes(&doc->arena, f->global, n);
+        d->global_len = n;
+        if (d->module_len > n) d->module_len = n;
+    }
+    if (!d->message || (f->global && !d->global))
+        return doc->mem.status != NPG_OK ? doc->mem.status : NPG_E_NOMEM;
+    doc->nfindings++;
+    return NPG_OK;
+}
+
+static bool same_finding(const npg_finding *a, const npg_finding *b)
+{
+    if (a->offset != b->offset || a->rule != b->rule || a->opcode != b->opcode || a->status != b->status) return false;
+    if (!a->global || !b->global) return a->global == b->global;
+    size_t n = b->global_len > NPG_GLOBAL_MAX ? NPG_GLOBAL_MAX : b->global_len;
+    return a->global_len == n && memcmp(a->global, b->global, n) == 0;
+}
+
+bool npg__doc_has_finding(const npg_doc *doc, const npg_finding *f)
+{
+    /* the first reading's findings are in offset order: search them, then the few added since */
+    size_t lo = 0, hi = doc->nprimary < doc->nfindings ? doc->nprimary : doc->nfindings;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (doc->findings[mid].offset < f->offset) lo = mid + 1;
+        else hi = mid;
+    }
+    for (size_t i = lo; i < doc->nprimary && i < doc->nfindings && doc->findings[i].offset == f->offset; i++)
+        if (same_finding(&doc->findings[i], f)) return true;
+    for (size_t i = doc->nprimary; i < doc->nfindings; i++)
+        if (same_finding(&doc->findings[i], f)) return true;
+    return false;
+}
+
+void npg__doc_sort_findings(npg_doc *doc)
+{
+    /* insertion sort from the end of the ordered prefix: later readings add few findings */
+    for (size_t i = doc->nprimary; i < doc->nfindings; i++) {
+        npg_finding f = doc->findings[i];
+        size_t j = i;
+        while (j > 0 && doc->findings[j - 1].offset > f.offset) {
+            doc->findings[j] = doc->findings[j - 1];
+            j--;
+        }
+        doc->findings[j] = f;
+    }
+}
+
 void npg__error_plain(npg_error *err, int code, const char *msg)
 {
     if (!err) return;

@@ -207,10 +207,11 @@ static int apply_sizes(npg_dtype *dt, const dt_state *st, npg_diag *d)
     return NPG_OK;
 }
 
-/* The pickled flags are NumPy's internal bits and are recomputed from the fields; only
- * ALIGNED_STRUCT (0x80) says something the layout does not. NumPy 1.x on signed-char platforms
- * writes it as -112 (0x90 as a char), NumPy 2 and unsigned-char builds as 144: f & 0xFF reads
- * both alike. Before version 3 there are no flags (NumPy recomputes them too). */
+/* The pickled flags are NumPy's internal bits. ALIGNED_STRUCT (0x80) says something the layout
+ * does not, so it is taken from them; NumPy 1.x on signed-char platforms writes it as -112 (0x90
+ * as a char), NumPy 2 and unsigned-char builds as 144: f & 0xFF reads both alike. The rest must
+ * be what NumPy computes (check_flags, once the dtype is complete). Before version 3 there are no
+ * flags (NumPy recomputes them too). */
 static int apply_flags(npg_dtype *dt, const dt_state *st, npg_diag *d)
 {
     int64_t f;
@@ -218,6 +219,23 @@ static int apply_flags(npg_dtype *dt, const dt_state *st, npg_diag *d)
     if (!npg__as_i64(st->flags, &f) || f < -128 || f > 255)
         return npg__diag(d, NPG_E_DTYPE, "dtype flags must be an int in -128..255");
     if (((uint64_t)f & 0xFF) & 0x80) dt->flags |= NPG_DT_ALIGNED_STRUCT;
+    return NPG_OK;
+}
+
+/* NumPy takes the pickled flags as they are, and those about objects (refcounting, pointers,
+ * list pickling, zeroing) and item access (NPY_USE_GETITEM, NPY_USE_SETITEM) change how it
+ * touches the array's memory: an f8 dtype claiming object flags, or a datetime claiming
+ * NPY_USE_GETITEM (which crashes NumPy 1.24), must not pass. NPY_NEEDS_PYAPI (0x10) only says
+ * whether NumPy may release the GIL, and early NumPy left it off structured dtypes; NEEDS_INIT
+ * only matters with objects. */
+static int check_flags(const npg_dtype *dt, const dt_state *st, npg_diag *d)
+{
+    int64_t f;
+    if (!st->flags || !npg__as_i64(st->flags, &f)) return NPG_OK;
+    unsigned mask = 0x67 | ((dt->flags & NPG_DT_HAS_OBJECT) ? 0x08 : 0);
+    if (((unsigned)((uint64_t)f & 0xFF) & mask) != (dt->numpy_flags & mask))
+        return npg__diag(d, NPG_E_DTYPE, "dtype flags %lld are not NumPy's for this dtype (%u)", (long long)f,
+                         dt->numpy_flags);
     return NPG_OK;
 }
 
@@ -527,5 +545,6 @@ int npg__dtype_setstate(npg_arena *a, const npg_limits *lim, npg_dtype *dt, cons
     if ((rc = apply_metadata(dt, &st, d))) return rc;
     if ((rc = apply_subarray(a, lim, dt, st.subarray, d))) return rc;
     if ((rc = apply_fields(a, lim, dt, &st, d))) return rc;
-    return npg__dtype_finish(a, lim, dt, d);
+    if ((rc = npg__dtype_finish(a, lim, dt, d))) return rc;
+    return check_flags(dt, &st, d);
 }

@@ -22,7 +22,11 @@ static const npg_allow_row allowlist[] = {
     {"numpy.matrixlib.defmatrix", "matrix", SYM_MATRIX},
     {"numpy", "recarray", SYM_RECARRAY},
     {"numpy.rec", "recarray", SYM_RECARRAY},
+    {"numpy.core.records", "recarray", SYM_RECARRAY}, /* NumPy < 2's spelling of the class */
+    {"numpy._core.records", "recarray", SYM_RECARRAY},
     {"numpy", "record", SYM_NP_RECORD},
+    {"numpy.core.records", "record", SYM_NP_RECORD},
+    {"numpy._core.records", "record", SYM_NP_RECORD},
     /* masked arrays */
     {"numpy.ma.core", "_mareconstruct", SYM_MA_RECONSTRUCT},
     {"numpy.ma.core", "MaskedArray", SYM_MA_CLASS},
@@ -41,6 +45,10 @@ static const npg_allow_row allowlist[] = {
     {"__builtin__", "complex", SYM_COMPLEX},
     {"builtins", "complex", SYM_COMPLEX},
     {"collections", "OrderedDict", SYM_ORDERED_DICT},
+    /* the type range as a value: NumPy's own test files (py2-objarr.npy) hold it in an object
+     * array; Python 2 spells it __builtin__.xrange (fix_imports maps it to builtins.range) */
+    {"__builtin__", "xrange", SYM_RANGE_TYPE},
+    {"builtins", "range", SYM_RANGE_TYPE},
 };
 
 static const char *const symbol_names[SYM_COUNT] = {
@@ -63,6 +71,7 @@ static const char *const symbol_names[SYM_COUNT] = {
     [SYM_FROZENSET] = "frozenset",
     [SYM_COMPLEX] = "complex",
     [SYM_ORDERED_DICT] = "collections.OrderedDict",
+    [SYM_RANGE_TYPE] = "range",
 };
 
 const npg_allow_row *npg__allowlist(size_t *count)
@@ -83,6 +92,24 @@ npg_symbol npg__lookup_global(const uint8_t *module, size_t mlen, const uint8_t 
             return allowlist[i].sym;
     return SYM_NONE;
 }
+
+bool npg__symbol_is_class(npg_symbol sym)
+{
+    switch (sym) {
+    case SYM_NP_RECONSTRUCT:
+    case SYM_NP_FROMBUFFER:
+    case SYM_NP_SCALAR:
+    case SYM_MA_RECONSTRUCT:
+    case SYM_CODECS_ENCODE:
+    case SYM_NONE:
+    case SYM_COUNT: return false;
+    default: return true; /* numpy.dtype, the array classes, the builtins, OrderedDict */
+    }
+}
+
+bool npg__symbol_is_data(npg_symbol sym) { return sym == SYM_RANGE_TYPE; }
+
+const char *npg__symbol_type_name(npg_symbol sym) { return sym == SYM_RANGE_TYPE ? "range" : ""; }
 
 const char *npg__symbol_name(npg_symbol sym)
 {

@@ -4,6 +4,7 @@
 #ifndef NPG_GLOBALS_H
 #define NPG_GLOBALS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,7 @@ typedef enum npg_symbol {
     SYM_FROZENSET,      /* frozenset() / frozenset(list) */
     SYM_COMPLEX,        /* complex(re, im) */
     SYM_ORDERED_DICT,   /* collections.OrderedDict() / OrderedDict([[k, v], ...]) */
+    SYM_RANGE_TYPE,     /* the type range, kept as data (NumPy's test object arrays hold it) */
     SYM_COUNT
 } npg_symbol;
 
@@ -43,5 +45,12 @@ const npg_allow_row *npg__allowlist(size_t *count);
 /* Exact lookup; SYM_NONE when not allowed. */
 npg_symbol npg__lookup_global(const uint8_t *module, size_t mlen, const uint8_t *name, size_t nlen);
 const char *npg__symbol_name(npg_symbol sym);
+/* True for the symbols that are classes (types), false for functions: NEWOBJ and OBJ call
+ * classes, and CPython's NEWOBJ refuses anything that is not a type. */
+bool npg__symbol_is_class(npg_symbol sym);
+/* Symbols that may be data (left in the result): the builtin types the decoder keeps as values
+ * of kind NPG_TYPE, named by npg__symbol_type_name ("range"). */
+bool npg__symbol_is_data(npg_symbol sym);
+const char *npg__symbol_type_name(npg_symbol sym);
 
 #endif

@@ -274,11 +274,23 @@ static key_class key_view(const npg_value *v, keyview *kv)
     }
 }
 
+static const char *key_kind_text(const npg_value *v)
+{
+    return v->kind == NPG_SCALAR ? "numpy scalar of this kind"
+           : v->kind == NPG_K_SYMBOL ? "class or function"
+           : v->kind < NPG_K_PY2STR ? npg_kind_name((npg_kind)v->kind) : "value";
+}
+
 static int unhashable(npg_vm *vm, const npg_value *v)
 {
-    const char *what = v->kind == NPG_SCALAR ? "numpy scalar of this kind"
-                       : v->kind < NPG_K_PY2STR ? npg_kind_name((npg_kind)v->kind) : "value";
-    return npg__fail(vm, NPG_E_UNHASHABLE, "%s cannot be a dict key or set item", what);
+    return npg__fail(vm, NPG_E_UNHASHABLE, "%s cannot be a dict key or set item", key_kind_text(v));
+}
+
+/* Values Python can hash that npguard's key model leaves out. Lists, dicts, sets, bytearrays
+ * and arrays are unhashable in Python too (hash() raises TypeError and pickle.load stops). */
+static bool cpython_hashable(const npg_value *v)
+{
+    return v->kind == NPG_DTYPE || v->kind == NPG_SCALAR || v->kind == NPG_K_SYMBOL || v->kind == NPG_K_BUFFER;
 }
 
 /* Make room on the scratch stack. */
@@ -339,6 +351,12 @@ static int value_hash(npg_vm *vm, npg_value *root, uint64_t *out)
         }
         keyview kv;
         key_class kc = key_view(v, &kv);
+        if (kc == KC_BAD && vm->scan && cpython_hashable(v)) {
+            /* Python hashes it (a dtype, a class, a numpy scalar npguard does not compare):
+             * refused by npguard's key model only, so the scan goes on, comparing it by identity */
+            if ((rc = npg__strict(vm, NPG_E_UNHASHABLE, "%s is not a key npguard decodes", key_kind_text(v)))) return rc;
+            kc = KC_OPAQUE;
+        }
         if (kc == KC_BAD) {
             root->flags |= NPG_VF_UNHASHABLE;
             return unhashable(vm, v);
@@ -582,7 +600,8 @@ static int coll_insert(npg_vm *vm, npg_value *c, npg_value *key, npg_value *val)
         bool dup = false;
         if ((rc = value_hash(vm, key, &h))) return rc;
         if ((rc = set_lookup(vm, c, key, h, 0, 0, &dup))) return rc;
-        if (dup) return npg__fail(vm, NPG_E_DUPLICATE_KEY, is_dict ? "duplicate dict key" : "duplicate set item");
+        /* CPython keeps the last value of a duplicate key; npguard keeps the first and goes on */
+        if (dup) return npg__strict(vm, NPG_E_DUPLICATE_KEY, is_dict ? "duplicate dict key" : "duplicate set item");
     } else {
         key->hash = (uint64_t)(uintptr_t)key;
         key->flags |= NPG_VF_HASHED;

@@ -108,9 +108,16 @@ npg_value *npg__memo_get(const npg_memo *m, uint64_t key)
 int npg__memo_put(npg_vm *vm, uint64_t key, npg_value *v)
 {
     npg_memo *m = &vm->memo;
-    if (key >= vm->lim->max_memo)
-        return npg__fail(vm, NPG_E_LIMIT_MEMO, "memo index %llu is beyond the limit of %zu",
-                         (unsigned long long)key, vm->lim->max_memo);
+    if (key >= vm->lim->max_memo) {
+        /* the memo's memory follows its entries, so a scan can afford any 32-bit index
+         * (CPython sizes its array by the index: it runs out of memory near 2^32) */
+        if (!vm->scan || key > UINT32_MAX)
+            return npg__fail(vm, NPG_E_LIMIT_MEMO, "memo index %llu is beyond the limit of %zu",
+                             (unsigned long long)key, vm->lim->max_memo);
+        int rc = npg__strict(vm, NPG_E_LIMIT_MEMO, "memo index %llu is beyond the limit of %zu",
+                             (unsigned long long)key, vm->lim->max_memo);
+        if (rc) return rc;
+    }
     uint32_t k = (uint32_t)key;
     npg_value **slot = k < m->dense_cap ? &m->dense[k] : sparse_find(m, k);
     if (slot && *slot) { /* re-PUT overwrites, as in CPython */

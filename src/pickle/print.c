@@ -179,7 +179,13 @@ static void format_value(char *out, size_t cap, const npg_value *v, unsigned max
         else snprintf(out + k, cap - k, "(structured)");
         break;
     case NPG_MASKED_CONSTANT: snprintf(out, cap, "masked"); break;
-    case NPG_OPAQUE: snprintf(out, cap, "<refused %s>", v->u.opq.name); break;
+    case NPG_TYPE: snprintf(out, cap, "<class '%s'>", npg_value_type_name(v)); break;
+    case NPG_OPAQUE: {
+        char name[160];
+        npg__escape(name, sizeof name, v->u.opq.name, v->u.opq.len); /* a pair may hold any byte */
+        snprintf(out, cap, "<refused %s>", name);
+        break;
+    }
     }
 }
 

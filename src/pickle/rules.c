@@ -24,13 +24,19 @@ static const rule_row rules[] = {
         "function with arguments chosen by the file."},
     [NPG_RULE_OPCODE_CALL] = {"NPG005", "call-opcode", NPG_SEV_HIGH,
         "INST, OBJ, NEWOBJ or NEWOBJ_EX: opcodes that instantiate classes (run __new__/__init__). "
-        "NumPy data never needs them."},
-    [NPG_RULE_OPCODE_EXT] = {"NPG006", "extension-opcode", NPG_SEV_HIGH,
-        "EXT1/EXT2/EXT4 look up the process-wide copyreg extension registry and import what it "
-        "names."},
-    [NPG_RULE_OPCODE_PERSID] = {"NPG007", "persistent-id", NPG_SEV_HIGH,
-        "PERSID/BINPERSID hand file-chosen data to the application's persistent_load hook "
-        "(PyTorch checkpoints use them); npguard has no such hook."},
+        "NumPy data never needs them. The severity is the class's: high or critical for a global "
+        "outside the allowlist (unsafe); medium for an allowlisted class or function called this "
+        "way, or for a placeholder (invalid: pickle.load would run NumPy's or Python's own "
+        "constructor on the file's arguments)."},
+    [NPG_RULE_OPCODE_EXT] = {"NPG006", "extension-opcode", NPG_SEV_MEDIUM,
+        "EXT1/EXT2/EXT4 look up the process-wide copyreg extension registry. With no code "
+        "registered (Python's default) pickle.load stops there, so the file is invalid; a process "
+        "that registered codes would import what they name, so the scan reads on and reports "
+        "what follows."},
+    [NPG_RULE_OPCODE_PERSID] = {"NPG007", "persistent-id", NPG_SEV_MEDIUM,
+        "PERSID/BINPERSID hand file-chosen data to the application's persistent_load hook. "
+        "pickle.load has none and stops there, so the file is invalid; loaders that have one "
+        "(torch.load) read on, and so does the scan: imports after a persistent id are reported."},
     [NPG_RULE_BUILD] = {"NPG008", "setstate", NPG_SEV_HIGH,
         "BUILD on an object made by a refused global: pickle.load would call its __setstate__ "
         "or set its attributes."},
@@ -39,7 +45,13 @@ static const rule_row rules[] = {
         "its append/__setitem__/add method."},
     [NPG_RULE_BUFFER] = {"NPG010", "out-of-band-buffer", NPG_SEV_MEDIUM,
         "A protocol-5 pickle refers to an out-of-band buffer that was not supplied; the array "
-        "data is not in the file."},
+        "data is not in the file. pickle.load without buffers stops there (invalid); the scan "
+        "reads on as a caller passing buffers would."},
+    [NPG_RULE_GLOBAL_UNIMPORTABLE] = {"NPG011", "unimportable-global", NPG_SEV_LOW,
+        "The pickle asks for a global in a module whose name is not a dotted sequence of Python "
+        "identifiers (each part at most 255 bytes), such as 'ount,value' in a CSV file that starts "
+        "with 'c'. No module installed in the normal way can have such a name, so pickle.load's "
+        "import fails there and loading stops: nothing is imported. The scan stops there too."},
 
     /* audit findings (npg_audit_buffer): about the file rather than one opcode */
     [NPG_RULE_MALFORMED] = {"NPG100", "malformed", NPG_SEV_HIGH,
@@ -62,6 +74,15 @@ static const rule_row rules[] = {
     [NPG_RULE_HIDDEN_MEMBER] = {"NPG104", "hidden-member", NPG_SEV_HIGH,
         "A member reachable only by walking local headers: the central directory that zipfile and "
         "np.load read does not list it, but streaming readers find it. Its content was scanned."},
+    [NPG_RULE_FORMAT_MISMATCH] = {"NPG105", "format-mismatch", NPG_SEV_HIGH,
+        "The file's name claims a data format (.pkl, .pickle, .pck, .pcl, .joblib, .npy, .npz, .pt, "
+        ".pth, .ckpt) but its bytes are text, empty or in no format npguard reads: a truncated or "
+        "corrupt model.pkl is a broken pickle, not inert text. A name only ever adds suspicion."},
+    [NPG_RULE_LEGACY_FORMAT] = {"NPG106", "legacy-format", NPG_SEV_INFO,
+        "The file was written by an older NumPy or Python (a .npy header aligned to 16 bytes as "
+        "NumPy < 1.14 wrote it, Python-2 literals such as 2L in the header, zip deflate option "
+        "flags): every current NumPy reads it the same way, so it is ok; the note says what "
+        "differs from what np.save writes today."},
 };
 
 static const rule_row *rule(int r)

@@ -263,6 +263,17 @@ static double make_double(uint64_t bits)
     return v;
 }
 
+bool npg__strtod_c(const char *p, size_t n, double *out)
+{
+    npg_locale loc = c_locale();
+    if (!loc) return false;
+    char *end = NULL;
+    int saved = errno;
+    *out = strtod_c(p, &end, loc);
+    errno = saved;
+    return end == p + n;
+}
+
 int npg__text_float(const uint8_t *s, size_t n, double *out, npg_diag *d)
 {
     size_t i = 0;
@@ -326,6 +337,21 @@ int npg__text_float(const uint8_t *s, size_t n, double *out, npg_diag *d)
 
 /* ------------------------------------------------------------------ STRING */
 
+int npg__simple_escape(uint8_t e)
+{
+    switch (e) {
+    case '\\': case '\'': case '"': return e;
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    case 'a': return '\a';
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'v': return '\v';
+    default: return -1;
+    }
+}
+
 int npg__text_string(const uint8_t *s, size_t n, uint8_t *out, size_t out_cap, size_t *out_len,
                      npg_diag *d)
 {
@@ -348,17 +374,12 @@ int npg__text_string(const uint8_t *s, size_t n, uint8_t *out, size_t out_cap, s
         if (i + 1 >= end) return fail_text(d, NPG_E_SYNTAX, what, "ends with a lone backslash", s, n);
         uint8_t e = s[i + 1];
         i += 2;
+        int simple = npg__simple_escape(e);
+        if (simple >= 0) {
+            out[o++] = (uint8_t)simple;
+            continue;
+        }
         switch (e) {
-        case '\\': out[o++] = '\\'; break;
-        case '\'': out[o++] = '\''; break;
-        case '"': out[o++] = '"'; break;
-        case 'n': out[o++] = '\n'; break;
-        case 'r': out[o++] = '\r'; break;
-        case 't': out[o++] = '\t'; break;
-        case 'a': out[o++] = '\a'; break;
-        case 'b': out[o++] = '\b'; break;
-        case 'f': out[o++] = '\f'; break;
-        case 'v': out[o++] = '\v'; break;
         case 'x': {
             int h1 = i < end ? hex_value(s[i]) : -1;
             int h2 = i + 1 < end ? hex_value(s[i + 1]) : -1;

@@ -42,6 +42,14 @@ void npg__long_bytes(const uint8_t *b, size_t n, bool *fits, int64_t *small, siz
  * converted with correct rounding in the C locale whatever the process locale is. */
 int npg__text_float(const uint8_t *s, size_t n, double *out, npg_diag *d);
 
+/* strtod of the NUL-terminated text p (n bytes, already known to be a decimal float) in the C
+ * locale, whatever the process locale is; false when it did not convert all n bytes. */
+bool npg__strtod_c(const char *p, size_t n, double *out);
+
+/* The byte a one-character backslash escape stands for in a Python 2 str (\\ \' \" \n \r \t \a \b
+ * \f \v), or -1 for any other character. */
+int npg__simple_escape(uint8_t e);
+
 /* STRING argument (Python 2 str repr, the line without '\n'): a quote ' or ", the body, the same
  * quote. The body uses Python 2 escapes: \\ \' \" \n \r \t \a \b \f \v \xNN \ooo (1-3 octal
  * digits) and \<newline> is refused; a bare quote of the opening kind inside is refused. Output:

@@ -62,11 +62,45 @@ npg_value *npg__new_int(npg_vm *vm, int64_t i)
     return v;
 }
 
-npg_value *npg__new_opaque(npg_vm *vm, const char *name)
+npg_value *npg__new_opaque(npg_vm *vm, const char *desc)
 {
     npg_value *v = npg__new(vm, NPG_OPAQUE);
     if (v) {
-        v->u.opq.name = name ? name : "";
+        v->u.opq.name = desc ? desc : "";
+        v->u.opq.len = v->u.opq.mlen = (uint32_t)strlen(v->u.opq.name);
+        v->flags |= NPG_VF_OPAQUE;
+    }
+    return v;
+}
+
+npg_value *npg__new_named(npg_vm *vm, int kind, const uint8_t *m, size_t mn, const uint8_t *n, size_t nn)
+{
+    npg_value *v = npg__new(vm, kind);
+    if (!v) return NULL;
+    /* the pair as CPython's find_class gets it, cut at NPG_GLOBAL_MAX (a STACK_GLOBAL name may
+     * be a str as long as the input, and the memo can name it again and again) */
+    size_t total = mn + 1 + nn, keep = total < NPG_GLOBAL_MAX ? total : NPG_GLOBAL_MAX;
+    char *p = npg__arena_alloc(vm->arena, keep + 1);
+    if (!p) return NULL;
+    size_t km = mn < keep ? mn : keep;
+    if (km) memcpy(p, m, km);
+    if (km < keep) p[km] = '.';
+    if (km + 1 < keep) memcpy(p + km + 1, n, keep - km - 1);
+    p[keep] = '\0';
+    v->u.opq.name = p;
+    v->u.opq.len = (uint32_t)keep;
+    v->u.opq.mlen = (uint32_t)km;
+    v->u.opq.cut = keep < total;
+    if (kind == NPG_OPAQUE) v->flags |= NPG_VF_OPAQUE;
+    return v;
+}
+
+npg_value *npg__new_derived(npg_vm *vm, const npg_value *from)
+{
+    npg_value *v = npg__new(vm, NPG_OPAQUE);
+    if (v) {
+        v->u.opq = from->u.opq;
+        v->sym = from->sym;
         v->flags |= NPG_VF_OPAQUE;
     }
     return v;
@@ -150,8 +184,10 @@ int npg__check_len(npg_vm *vm, size_t n)
  * they never become data (tuples may hold them: REDUCE arguments are tuples). */
 int npg__no_symbol(npg_vm *vm, const npg_value *item)
 {
-    if (item->flags & NPG_VF_SYMBOL)
-        return npg__fail(vm, NPG_E_CALL, "a class or function cannot be stored as data");
+    /* CPython stores anything; only npguard's result model has no place for a class */
+    bool symbol = vm->scan ? item->kind == NPG_K_SYMBOL && !npg__symbol_is_data((npg_symbol)item->sym)
+                           : (item->flags & NPG_VF_SYMBOL) != 0;
+    if (symbol) return npg__strict(vm, NPG_E_CALL, "a class or function cannot be stored as data");
     return NPG_OK;
 }
 

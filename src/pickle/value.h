@@ -80,7 +80,10 @@ struct npg_value {
         const npg_dtype *dt;
         npg_dtype *pending_dt;
         npg_scalar *sc;
-        struct { const char *name; } opq; /* NPG_OPAQUE and NPG_K_SYMBOL: the global's name */
+        /* NPG_OPAQUE and NPG_K_SYMBOL: the global's exact "module.name" (len bytes, NUL after;
+         * the module is name[0..mlen); cut: longer pairs keep their first NPG_GLOBAL_MAX bytes),
+         * or for a placeholder made otherwise a description (mlen == len) */
+        struct { const char *name; uint32_t len, mlen; bool cut; } opq;
     } u;
 };
 

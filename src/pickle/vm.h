@@ -47,6 +47,10 @@ typedef struct npg__trace_ev {
 } npg__trace_ev;
 typedef void (*npg__trace_fn)(void *ud, const npg__trace_ev *ev);
 
+/* Frame readings a scan explores at most (each a run of the VM over the same bytes), and the
+ * findings all runs after the first may add. */
+enum { NPG_READINGS_MAX = 16, NPG_ALT_FINDINGS_MAX = 1024 };
+
 typedef struct npg_vm {
     npg_doc *doc;
     const npg_limits *lim;
@@ -69,6 +73,14 @@ typedef struct npg_vm {
     int proto;      /* 0 when no PROTO was seen */
     size_t frame_end; /* 0: not in a frame */
     bool in_frame;
+    /* Scan mode follows each way CPython may read a frame (vm.c, "frame readings"): the bytes of
+     * the frame CPython holds in its buffer end at buf_end; a read that does not fit in them either
+     * goes on linearly or starts at buf_end, as bit k of `decisions` says for the k-th such read. */
+    size_t buf_end;
+    bool in_buf;
+    uint64_t decisions;
+    unsigned crossings;   /* reads that did not fit in the buffer, this run */
+    bool alt_reading;     /* a run after the first: it only adds findings */
     size_t op_start; /* offset of the opcode being executed */
     int op;
 
@@ -79,6 +91,8 @@ typedef struct npg_vm {
 
     npg_diag diag;
     uint64_t base; /* added to every reported offset (a pickle inside a .npy file) */
+
+    uint64_t imports;    /* find_class calls reached with a module name an import could find */
 
     npg__trace_fn trace; /* NULL unless disassembling */
     void *trace_ud;
@@ -99,12 +113,24 @@ int npg__fail(npg_vm *vm, int code, const char *fmt, ...) __attribute__((format(
 /* The arena/budget status after an allocation failure. */
 int npg__fail_alloc(npg_vm *vm);
 
-/* A refusal (disallowed global, call, opcode...). Decode mode: fails with code. Scan mode:
- * records a finding and returns NPG_OK, and the caller carries on with an opaque value. */
-int npg__refuse(npg_vm *vm, int code, int rule, npg_severity sev, const char *global,
+/* A refusal by the allowlist (a global, a call, an opcode...). Decode mode: fails with code.
+ * Scan mode: records a finding naming `named`'s global (NULL: none) and returns NPG_OK; the
+ * caller carries on with a placeholder. */
+int npg__refuse(npg_vm *vm, int code, int rule, npg_severity sev, const npg_value *named,
                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* A refusal by npguard's strict grammar where CPython would go on. Decode mode: fails with
+ * code. Scan mode: records an NPG100 finding carrying code, returns NPG_OK, and the caller goes
+ * on as CPython would. */
+int npg__strict(npg_vm *vm, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* After a call that failed with rc (npg__fail already recorded it): in scan mode, a refusal
+ * that CPython might not make (anything but limits, memory and internal errors) becomes an
+ * NPG100 finding and NPG_OK is returned, so that the caller goes on with a placeholder. */
+int npg__recover(npg_vm *vm, int rc);
+/* A finding of any rule and severity in scan mode (no-op in decode mode). */
+int npg__finding(npg_vm *vm, int rule, npg_severity sev, const npg_value *named, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* Informational finding (scan mode only; no-op in decode mode). */
-int npg__note(npg_vm *vm, int rule, const char *global, const char *fmt, ...)
+int npg__note(npg_vm *vm, int rule, const npg_value *named, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Copy of a NUL-terminated string into the document's arena (NULL on failure). */
@@ -118,7 +144,18 @@ void npg__memo_release(npg_vm *vm);
 /* ---- values (value.c) */
 npg_value *npg__new(npg_vm *vm, int kind);
 npg_value *npg__new_int(npg_vm *vm, int64_t i);
-npg_value *npg__new_opaque(npg_vm *vm, const char *name);
+/* A placeholder for a value npguard does not model, described by desc (a static string). */
+npg_value *npg__new_opaque(npg_vm *vm, const char *desc);
+/* A node of kind NPG_OPAQUE or NPG_K_SYMBOL named by the exact pair module m[0..mn), name
+ * n[0..nn) (kept up to NPG_GLOBAL_MAX bytes). */
+npg_value *npg__new_named(npg_vm *vm, int kind, const uint8_t *m, size_t mn, const uint8_t *n, size_t nn);
+/* A placeholder standing for what the refused global of `from` made (same name, severity). */
+npg_value *npg__new_derived(npg_vm *vm, const npg_value *from);
+/* Placeholders made from a refused global carry its severity (high or critical) in sym. */
+static inline bool npg__from_global(const npg_value *v)
+{
+    return v->kind == NPG_OPAQUE && v->sym >= NPG_SEV_HIGH && v->sym <= NPG_SEV_CRITICAL;
+}
 /* Big or small integer from minimal-or-not two's complement LE bytes (copied when big). */
 /* Length of the minimal two's-complement form of b[0..n) (redundant sign bytes dropped). */
 size_t npg__int_minimal_len(const uint8_t *b, size_t n);

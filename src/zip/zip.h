@@ -51,10 +51,14 @@ enum {
 };
 
 #define NPG_ZIP_FLAG_ENCRYPTED 0x0001u
+#define NPG_ZIP_FLAG_LEVEL 0x0006u /* bits 1-2 of a deflated member: the level its writer used */
 #define NPG_ZIP_FLAG_DESCRIPTOR 0x0008u
 #define NPG_ZIP_FLAG_UTF8 0x0800u
 /* The only flags NumPy's zipfile ever sets. */
 #define NPG_ZIP_FLAGS_ALLOWED (NPG_ZIP_FLAG_DESCRIPTOR | NPG_ZIP_FLAG_UTF8)
+/* And on deflated members the level hint that Info-ZIP's zip -9 (and other tools) set: a note
+ * for whoever decompresses, which zlib, zipfile and every reader ignore (npg_zip_member.level_hint). */
+#define NPG_ZIP_FLAGS_ALLOWED_DEFLATE (NPG_ZIP_FLAGS_ALLOWED | NPG_ZIP_FLAG_LEVEL)
 
 /* npg_zip_read hands out at most this many bytes per callback (and allocates this much). */
 #define NPG_ZIP_READ_CHUNK (256 * 1024)

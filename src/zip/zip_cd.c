@@ -28,8 +28,9 @@ static int check_fixed(const uint8_t *p, uint64_t pos, npg_zip_fail *f)
      * Checked before the flags, which lzma members use for their end marker. */
     if (method != 0 && method != 8)
         return npg__zip_fail_at(f, NPG_E_ZIP_METHOD, pos, name, nlen, "compression method %u", method);
-    /* bits 5 (patched data) and 6 (strong encryption) are how picklescan was blinded (CVE-2025-1945) */
-    if (flags & ~NPG_ZIP_FLAGS_ALLOWED)
+    /* bits 5 (patched data) and 6 (strong encryption) are how picklescan was blinded (CVE-2025-1945);
+     * bits 1-2 mean something else for other methods (lzma's end marker, implode's tables) */
+    if (flags & ~(method == 8 ? NPG_ZIP_FLAGS_ALLOWED_DEFLATE : NPG_ZIP_FLAGS_ALLOWED))
         return npg__zip_fail_at(f, NPG_E_ZIP_FLAGS, pos, name, nlen, "general-purpose flags 0x%04x", flags);
     if (npg__zip_u16(p + 6) > NPG_ZIP_VERSION_MAX)
         return npg__zip_fail_at(f, NPG_E_ZIP_CD, pos, name, nlen, "member needs zip version %u",
@@ -97,6 +98,7 @@ static int parse_entry(npg_zip *z, uint64_t pos, npg_zip_entry *e, npg_zip_fail 
     e->flags = (uint16_t)npg__zip_u16(p + 8);
     e->m.method = (int)npg__zip_u16(p + 10);
     e->m.crc32 = npg__zip_u32(p + 16);
+    e->m.level_hint = e->m.method == 8 ? (e->flags & NPG_ZIP_FLAG_LEVEL) >> 1 : 0;
     int rc = check_fixed(p, pos, f);
     if (rc == NPG_OK) rc = npg__zip_check_name(name, nlen, e->flags, pos, f);
     if (rc == NPG_OK) rc = resolve_zip64(p, pos, e, f);

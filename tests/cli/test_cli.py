@@ -64,6 +64,22 @@ def zip_bytes(members, compression=zipfile.ZIP_STORED):
     return b.getvalue()
 
 
+def utf8(s):
+    """A str as a pickle stores it (and find_class receives it): UTF-8, surrogates in 3-byte form."""
+    return s.encode("utf-8", "surrogatepass")
+
+
+def unicode_op(s):
+    """SHORT_BINUNICODE for up to 255 bytes, else BINUNICODE."""
+    b = utf8(s)
+    return (b"\x8c" + bytes([len(b)]) if len(b) < 256 else b"X" + struct.pack("<I", len(b))) + b
+
+
+def stack_global_call(module, name):
+    """Protocol 4, by hand: STACK_GLOBAL of (module, name), called with no arguments (REDUCE)."""
+    return b"\x80\x04" + unicode_op(module) + unicode_op(name) + b"\x93" + b")R."
+
+
 def without_last_cd_entry(zb):
     """The archive with its last central-directory entry removed: that member is then hidden."""
     eocd = zb.rindex(b"PK\x05\x06")
@@ -135,10 +151,11 @@ def make_fixtures():
     fixture("fx/bad/trunc.npy", npy_bytes(arr)[:-5], "npy", "invalid")
     fixture("fx/bad/trunc.pkl", pickle.dumps(arr, protocol=4)[:-7], "pickle", "invalid")
     fixture("fx/bad/random.bin", bytes(rng.integers(128, 256, 300, dtype=np.uint8)), "unknown", "unknown")
-    # the content decides, not the name
+    # the content decides the format, never the name; a name claiming a data format can only add
+    # suspicion: text named .npz is a broken archive (NPG105)
     fixture("fx/ext/weights.npy", evil_p2, "pickle", "unsafe")
     fixture("fx/ext/model.pkl", read("fx/ok/arrs.npz"), "zip", "ok")
-    fixture("fx/ext/table.npz", read("fx/ok/table.csv"), "text", "ok")
+    fixture("fx/ext/table.npz", read("fx/ok/table.csv"), "text", "invalid")
 
 
 def scan(*args, input=None, env=None, timeout=120):
@@ -297,7 +314,7 @@ class Output(unittest.TestCase):
         run = doc["runs"][0]
         rules = run["tool"]["driver"]["rules"]
         ids = [r["id"] for r in rules]
-        self.assertEqual(ids, [f"NPG{i:03d}" for i in list(range(1, 11)) + list(range(100, 105))])
+        self.assertEqual(ids, [f"NPG{i:03d}" for i in list(range(1, 12)) + list(range(100, 107))])
         for r in rules:
             self.assertGreater(len(r["help"]["text"]), 40)
         self.assertTrue(run["originalUriBaseIds"]["SRCROOT"]["uri"].startswith("file:///"))
@@ -339,6 +356,118 @@ class Output(unittest.TestCase):
         self.assertEqual([f["path"] for f in doc["files"]], ["fx/bad/random.bin"])
         self.assertEqual(doc["summary"]["ok"], len([k for k in EXPECT if k.startswith("fx/ok/")]))
 
+    def test_quiet_hides_unknown_files_passed_by_skip_unknown(self):
+        # "only files that did not pass": with --skip-unknown an unknown file passes
+        both = ("fx/bad/random.bin", "fx/bad/evil_p2.pkl")
+        p = scan("-q", "--skip-unknown", *both)
+        heads = [ln for ln in p.stdout.decode().splitlines() if not ln.startswith("  ")]
+        self.assertEqual(heads[:-1], ["fx/bad/evil_p2.pkl: unsafe (pickle)"])
+        self.assertTrue(heads[-1].startswith("2 files: 0 ok, 1 unsafe, 0 invalid, 1 unknown"), heads[-1])
+        self.assertNotIn(b"random.bin", p.stdout)
+        self.assertIn(b"random.bin", scan("-q", *both).stdout)  # without --skip-unknown it did not pass
+        rc, doc = scan_json("-q", "--skip-unknown", *both)
+        self.assertEqual([f["path"] for f in doc["files"]], ["fx/bad/evil_p2.pkl"])
+        self.assertEqual((doc["summary"]["unknown"], doc["summary"]["passed"]), (1, 1))
+        sarif = json.loads(scan("-f", "sarif", "-q", "--skip-unknown", *both).stdout)
+        jsonschema.validate(sarif, SARIF_SCHEMA)
+        uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]]
+        self.assertEqual(set(uris), {"fx/bad/evil_p2.pkl"})
+        # a file not scanned for its size passes the same way: no entry, no notification
+        big = ("--max-file-size", "1K", "fx/ok/comp.npz", "fx/bad/evil_p2.pkl")
+        rc, doc = scan_json("-q", "--skip-unknown", *big)
+        self.assertEqual(([f["path"] for f in doc["files"]], doc["summary"]["not_scanned"]), (["fx/bad/evil_p2.pkl"], 1))
+        self.assertNotIn(b"comp.npz", scan("-q", "--skip-unknown", *big).stdout)
+        sarif = json.loads(scan("-f", "sarif", "-q", "--skip-unknown", *big).stdout)
+        jsonschema.validate(sarif, SARIF_SCHEMA)
+        self.assertEqual(sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"], [])
+        sarif = json.loads(scan("-f", "sarif", "-q", *big).stdout)  # did not pass: still notified
+        self.assertEqual(len(sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]), 1)
+
+
+# Names as find_class would receive them: control characters, a quote, a backslash, a Cyrillic
+# letter in a look-alike of "os", a lone surrogate. The first module is made of identifier
+# characters (an importable name); the second is not one (NPG011).
+EXACT = {
+    "t/exact/lookalike.pkl": ("\u043es", 'sys\ntem\t"q\\b\ud800'),
+    "t/exact/badmodule.pkl": ('ev\nil\t"\\\ud800', "x\u043e"),
+}
+
+
+class ExactNames(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        for path, (module, name) in EXACT.items():
+            put(path, stack_global_call(module, name))
+
+    def test_json_gives_back_the_exact_names(self):
+        p = scan("--format", "json", *EXACT)
+        doc = json.loads(p.stdout)
+        jsonschema.validate(doc, JSON_SCHEMA)
+        for f in doc["files"]:
+            module, name = EXACT[f["path"]]
+            with self.subTest(path=f["path"]):
+                self.assertNotEqual(f["verdict"], "ok")
+                named = [x for x in f["findings"] if x["global"] is not None]
+                self.assertTrue(named, f["findings"])
+                for x in named:
+                    self.assertEqual(x["global"], module + "." + name, x)
+                    self.assertEqual((x["global_module"], x["global_name"]), (module, name), x)
+                    self.assertIs(x["global_truncated"], False)
+        self.assertIn(utf8("\u043e"), p.stdout)  # the letter itself, not an escape of its bytes
+        self.assertIn(b"\\ud800", p.stdout)
+
+    def test_sarif_gives_back_the_exact_names(self):
+        doc = json.loads(scan("--format", "sarif", *EXACT).stdout)
+        jsonschema.validate(doc, SARIF_SCHEMA)
+        seen = set()
+        for res in doc["runs"][0]["results"]:
+            path = res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            props = res["properties"]
+            if props["global"] is None:
+                continue
+            module, name = EXACT[path]
+            self.assertEqual(props["global"], module + "." + name, res)
+            self.assertEqual((props["globalModule"], props["globalName"], props["globalTruncated"]),
+                             (module, name, False), res)
+            self.assertRegex(res["message"]["text"], r"^[\x20-\x7e]*$")
+            seen.add(path)
+        self.assertEqual(seen, set(EXACT))
+
+    def test_text_output_has_no_raw_control_characters(self):
+        for args in ([], ["-v"]):
+            p = scan(*args, *EXACT)
+            with self.subTest(args=args):
+                self.assertEqual(p.returncode, 1)
+                lines = p.stdout.split(b"\n")
+                self.assertEqual(lines[-1], b"")
+                for ln in lines:
+                    self.assertTrue(all(0x20 <= c < 0x7F for c in ln), ln)  # non-ASCII escaped too
+                self.assertGreaterEqual(len([ln for ln in lines if ln.startswith(b"  NPG")]), 2)
+
+    def test_a_very_long_name_is_cut_and_marked(self):
+        put("t/exact/long.pkl", stack_global_call("m", "a" * 5000))
+        rc, doc = scan_json("t/exact/long.pkl")
+        named = [x for x in doc["files"][0]["findings"] if x["global"] is not None]
+        self.assertTrue(named)
+        for x in named:
+            self.assertEqual(x["global"], ("m." + "a" * 5000)[:4096])
+            self.assertEqual((x["global_module"], x["global_name"], x["global_truncated"]), ("m", "a" * 4094, True))
+
+    def test_allow_matches_the_exact_bytes(self):
+        module, name = EXACT["t/exact/lookalike.pkl"]
+        exact = utf8(module) + b"." + utf8(name)  # argv carries any byte but NUL
+        rc, doc = scan_json(b"--allow", exact, "t/exact/lookalike.pkl")
+        f = doc["files"][0]
+        self.assertEqual((rc, f["verdict"]), (0, "ok"), f["findings"])
+        for x in f["findings"]:
+            if x["global"] is not None:
+                self.assertEqual(x["severity"], "info")
+                self.assertIn("allowed by the caller", x["message"])
+        # the escaped spelling a terminal shows is another name
+        escaped = "\\xd0\\xbes.sys\\x0atem\\x09\"q\\\\b\\xed\\xa0\\x80"
+        self.assertEqual(scan("--allow", escaped, "t/exact/lookalike.pkl").returncode, 1)
+        self.assertEqual(scan(b"--allow", b"os." + utf8(name), "t/exact/lookalike.pkl").returncode, 1)
+
 
 class Inputs(unittest.TestCase):
     def test_standard_input(self):
@@ -362,6 +491,29 @@ class Inputs(unittest.TestCase):
         self.assertEqual(got["fx/ext/weights.npy"], ("pickle", "unsafe"))
         self.assertEqual(got["fx/ext/model.pkl"], ("zip", "ok"))
         self.assertEqual(rc, 1)
+
+    def test_the_file_name_reaches_the_library(self):
+        # a name claiming a data format on text or empty bytes is a broken file (NPG105); the
+        # same bytes with another name, or on standard input (no name), are inert
+        text = b"hello, this is text\n"
+        put("t/names/model.pkl", text)
+        put("t/names/weights.npy", b"")
+        put("t/names/notes.txt", text)
+        put("t/names/one.pkl", pickle.dumps(1, protocol=2))
+        for args in (["t/names"], ["t/names/model.pkl", "t/names/weights.npy", "t/names/notes.txt",
+                                   "t/names/one.pkl"]):
+            with self.subTest(args=args):
+                rc, doc = scan_json(*args)
+                got = files_by_path(doc)
+                self.assertEqual(rc, 1)
+                for path, fmt in (("t/names/model.pkl", "text"), ("t/names/weights.npy", "empty")):
+                    self.assertEqual((got[path]["format"], got[path]["verdict"]), (fmt, "invalid"), got[path])
+                    rules = [(x["rule"], x["name"], x["severity"]) for x in got[path]["findings"]]
+                    self.assertIn(("NPG105", "format-mismatch", "high"), rules)
+                self.assertEqual(got["t/names/notes.txt"]["verdict"], "ok")
+                self.assertEqual(got["t/names/one.pkl"]["verdict"], "ok")
+        rc, doc = scan_json("-", input=text)
+        self.assertEqual((rc, doc["files"][0]["verdict"]), (0, "ok"))
 
     def test_directory_walk(self):
         root = os.path.join(W, "t/tree")
@@ -540,13 +692,24 @@ class Options(unittest.TestCase):
         self.assertEqual(scan("--", "t/--quiet").returncode, 0)
 
     def test_npy_flags(self):
-        # NumPy < 1.14 aligned the data to 16 bytes
+        # NumPy < 1.14 aligned the data to 16 bytes: every NumPy reads it alike, so it is ok with
+        # an info note (NPG106); --npy-align16, which used to opt into that, is still accepted
         hdr = b"{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }"
-        pad = (16 - (10 + len(hdr) + 1) % 16) % 16
-        old = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr) + pad + 1) + hdr + b" " * pad + b"\n" + bytes(16)
-        put("t/align16.npy", old)
-        self.assertEqual(scan("t/align16.npy").returncode, 1)
-        self.assertEqual(scan("--npy-align16", "t/align16.npy").returncode, 0)
+
+        def v1(pad):
+            return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr) + pad + 1) + hdr + b" " * pad + b"\n" + bytes(16)
+
+        pad = -(10 + len(hdr) + 1) % 16
+        put("t/align16.npy", v1(pad))
+        for args in ([], ["--npy-align16"]):
+            with self.subTest(args=args):
+                rc, doc = scan_json(*args, "t/align16.npy")
+                f = doc["files"][0]
+                self.assertEqual((rc, f["verdict"]), (0, "ok"))
+                self.assertIn(("NPG106", "legacy-format", "info"), [(x["rule"], x["name"], x["severity"])
+                                                                   for x in f["findings"]])
+        put("t/align8.npy", v1(pad - 8 if pad >= 8 else pad + 8))  # 8 bytes: no NumPy wrote that
+        self.assertEqual(scan("t/align8.npy").returncode, 1)
         put("t/bool.npy", npy_bytes(np.array([True, False]))[:-1] + b"\x02")
         self.assertEqual(scan("t/bool.npy").returncode, 0)
         self.assertEqual(scan("--npy-check-values", "t/bool.npy").returncode, 1)

@@ -141,6 +141,8 @@ class Dumper:
         L = self._line
         if o is np.ma.masked:
             return L(out, depth, "masked")
+        if o is range:  # the one type npguard keeps as data
+            return L(out, depth, "type range")
         if isinstance(o, np.ndarray):
             return self._array(o, depth, out)
         if isinstance(o, np.generic):

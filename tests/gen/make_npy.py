@@ -18,13 +18,27 @@ are key=value (values hold no tab or newline):
         unsafe=1: an object array whose pickle was edited to call os.system; Python never loads
         it, the other fields describe the array before the edit.
   bad   file=bad/X.npy code=NPG_E_... offset= numpy=accepts|rejects why=... [hdr=N] [fields=N]
-        [flags=align16]   a file npguard must refuse with that code at that offset (with
+                          a file npguard must refuse with that code at that offset (with
         limits.max_header_len / max_fields raised to N when given); numpy= says what
         numpy.load(path, allow_pickle=False) does with it.
-  good  file=bad/X.npy flags=align16 ...   a file npguard accepts only with the flag given.
+  good  file=bad/X.npy ...   a file that is not what np.save writes today and is accepted.
+  legacy file=legacy/X.npy (the ok fields) notes=KIND@offset,... why=...
+        a file laid out as an older NumPy wrote it (numpy/lib/format.py's history: 16-byte
+        padding before 1.14, Python 2's 2L and '2 ' dimensions, '|O8'/'|O4', u'' titles), made
+        by our own writer of that layout; the fields are what numpy.load 1.24 returned, notes
+        are the legacy forms we put in and where.
+  lenient file=lenient/X.npy unpickles=0|1 offset=N why=...
+        a header npguard's grammar refuses, before an os.system pickle (never loaded);
+        unpickles says whether numpy.load(allow_pickle=True) would unpickle the data, as NumPy's
+        own header reader (_read_array_header, which unpickles nothing) says; offset is where
+        it would start. wider=1: NumPy would not, npguard scans anyway (it errs that way).
   hdr   like=valid/X.npy shape=a,b fortran=0|1 hex=...   the header NumPy writes for an array
         with X's dtype and this shape/order (shapes too large to hold real data).
   npz   file=npz/X.npz members=name:valid/Y.npy,...   archives of valid arrays
+  npzold file=npz/X.npz hint=1|2|3 members=a.npy,...   an archive of legacy members whose
+        general-purpose flags we set to a deflate level hint (zipfile and numpy.load read it)
+  npzlax file=npz/X.npz member=x.npy unsafe=0|1 usize=N   a member whose header only
+        NumPy's reader accepts (lenient/key_order.npy's), before an os.system pickle
 """
 
 import argparse
@@ -71,7 +85,7 @@ class Writer:
     def __init__(self, out):
         self.out = out
         self.lines = []
-        for sub in ("valid", "bad", "npz"):
+        for sub in ("valid", "bad", "npz", "legacy", "lenient"):
             os.makedirs(os.path.join(out, sub), exist_ok=True)
 
     def put(self, rel, data):
@@ -107,6 +121,29 @@ class Writer:
                     descr=ascii(npformat.dtype_to_descr(back.dtype)), shape=fmt_shape(back.shape),
                     fortran=int(fortran), itemsize=back.dtype.itemsize, nbytes=nbytes,
                     object=int(obj), unsafe=0, sha256=digest, hdrlen=off, roundtrip=1)
+        return rel
+
+    # -- files as older NumPy wrote them (our writer of their layout), accepted with NPG106 notes
+    def legacy(self, name, data, notes, why):
+        """notes: "KIND@offset,..." for every legacy form the file holds, where we put it."""
+        rel = "legacy/%s.npy" % name
+        self.put(rel, data)
+        major, off, fortran = header_info(data)
+        assert ("ALIGN16" in notes) == (off % 64 != 0), name  # 64 is today's: no note
+        f = io.BytesIO(data)
+        npformat.read_magic(f)
+        obj = npformat._read_array_header(f, (major, 0), max_header_size=10**7)[2].hasobject
+        back = np.load(os.path.join(self.out, rel), allow_pickle=obj, max_header_size=10**7)
+        if obj:
+            digest, nbytes = hashlib.sha256(b"").hexdigest(), 0
+        else:
+            raw = back.tobytes(order="F" if fortran else "C")
+            assert raw == data[off:], name  # numpy.load's bytes are the file's
+            digest, nbytes = hashlib.sha256(raw).hexdigest(), len(raw)
+        self.record("legacy", file=rel, version=major, offset=off, str=back.dtype.str,
+                    descr=ascii(npformat.dtype_to_descr(back.dtype)), shape=fmt_shape(back.shape),
+                    fortran=int(fortran), itemsize=back.dtype.itemsize, nbytes=nbytes, object=int(obj),
+                    sha256=digest, notes=notes, why=why)
         return rel
 
     # -- refused files
@@ -295,15 +332,19 @@ def growth_headers(w):
                          hex=buf.getvalue().hex())
 
 
-def unsafe_object(w):
-    """An object array whose pickle calls os.system('echo pwned'), made by editing the pickle
-    NumPy wrote for [range(0, 3, 1), 'echo pwned']. Python never loads it."""
+def unsafe_npy():
+    """The .npy of an object array whose pickle calls os.system('echo pwned'), made by editing
+    the pickle NumPy wrote for [range(0, 3, 1), 'echo pwned']. Python never loads it."""
     arr = np.array([range(3), "echo pwned"], dtype=object)
     data = npy_bytes(arr)
     old = b"cbuiltins\nrange\nq\x0eK\x00K\x03K\x01\x87q\x0fR"
     new = b"cos\nsystem\nq\x0eX\x0a\x00\x00\x00echo pwned\x85q\x0fR"
     assert data.count(old) == 1
-    data = data.replace(old, new)
+    return data.replace(old, new)
+
+
+def unsafe_object(w):
+    data = unsafe_npy()
     rel = "valid/object_os_system.npy"
     w.put(rel, data)
     major, off, fortran = header_info(data)
@@ -398,8 +439,6 @@ def bad_files(w):
           "hex dimension", "accepts")
     t = b"{'descr': '<f8', 'fortran_order': False, 'shape': (1_0,), }"
     w.bad("shape_underscore", make_npy(t, data=bytes(80)), "NPG_E_NPY_SHAPE", at(t, b"_0"), "1_0 dimension", "accepts")
-    t = b"{'descr': '<f8', 'fortran_order': False, 'shape': (2L,), }"
-    w.bad("shape_L", make_npy(t, data=DATA16), "NPG_E_NPY_SHAPE", at(t, b"L"), "Python 2 long suffix", "accepts")
     t = b"{'descr': '<f8', 'fortran_order': False, 'shape': (-0,), }"
     w.bad("shape_minus_zero", make_npy(t), "NPG_E_NPY_SHAPE", at(t, b"-"), "-0 dimension", "accepts")
     t = b"{'descr': '<f8', 'fortran_order': False, 'shape': (02,), }"
@@ -442,12 +481,6 @@ def bad_files(w):
     w.bad("header_len_beyond_file", f, "NPG_E_TRUNCATED", len(f), "HEADER_LEN beyond the end of the file")
     f = make_npy(F8, major=2, data=DATA16, hlen=0xFFFFFFC0 + 52)
     w.bad("header_len_4g", f[:200], "NPG_E_LIMIT_HEADER", 8, "v2 HEADER_LEN of 4 GiB in a 200-byte file")
-    f = make_npy(F8, data=DATA16, align=16)
-    w.bad("align16", f, "NPG_E_NPY_ALIGNMENT", 8, "16-byte alignment (NumPy < 1.14)", "accepts")
-    w.record("good", file="bad/align16.npy", flags="align16", shape="2", sha256=hashlib.sha256(DATA16).hexdigest())
-    f = make_npy(F8, major=2, data=DATA16, align=16, prefix=10)
-    w.bad("align16_v2_misaligned", f, "NPG_E_NPY_ALIGNMENT", 8,
-          "pre-1.14 v2.0: 16-byte alignment computed with a 2-byte length", "accepts", flags="align16")
     # descr values NumPy's writer never produces: (descr, why, where the error is, code)
     descr_cases = [
         (b"'float64'", "type name", None, None), (b"'=f8'", "native byte order", None, None),
@@ -457,7 +490,7 @@ def bad_files(w):
         (b"'<i3'", "no such size", None, None), (b"'<f12'", "i386 long double", None, None), (b"'<M8[1ns]'", "multiplier 1", None, None),
         (b"'<M8[generic]'", "generic unit spelled out", None, None),
         (b"'<M8[xs]'", "unknown unit", None, None), (b"'|S0'", "S0 array", None, None),
-        (b"'|O4'", "4-byte objects", None, None), (b"('<f8', (2,))", "top-level subarray", None, None),
+        (b"('<f8', (2,))", "top-level subarray", None, None),
         (b"[('a', '<f8', 2)]", "int subarray shape", b"2)]", None),
         (b"[('a', '<f8', ())]", "empty subarray shape", b"())]", None),
         (b"[('a', '<f8'), ('a', '<i4')]", "duplicate name", b"[", None),
@@ -501,21 +534,199 @@ def bad_files(w):
         deep = b"[('a', " + deep + b")]"
     t = b"{'descr': " + deep + b", 'fortran_order': False, 'shape': (2,), }"
     w.bad("deep_descr", make_npy(t, data=DATA16), "NPG_E_LIMIT_DEPTH", at(t, b"[", nth=64), "70 levels")
-    # what NumPy 1.x wrote under Python 2 (numpy's py2-objarr.npy): '|O8', 16-byte alignment, a
-    # protocol-2 pickle; accepted with NPG_NPY_ALIGN16
-    objs = np.array([1, "two", None, 3.5], dtype=object)
-    t = b"{'descr': '|O8', 'fortran_order': False, 'shape': (4,), }"
-    f = make_npy(t, data=pickle.dumps(objs, protocol=2), align=16)
-    w.bad("py2_objarr", f, "NPG_E_NPY_ALIGNMENT", 8, "Python 2 era object array, 16-byte aligned")
-    w.record("good", file="bad/py2_objarr.npy", flags="align16", shape="4", object=1)
     # version 2.0/3.0 for a small header: not what np.save chooses, but what
     # write_array(version=...) writes; accepted
     for major in (2, 3):
         buf = io.BytesIO()
         npformat.write_array(buf, np.arange(2.0), version=(major, 0))
         w.put("bad/explicit_v%d.npy" % major, buf.getvalue())
-        w.record("good", file="bad/explicit_v%d.npy" % major, flags="", shape="2",
+        w.record("good", file="bad/explicit_v%d.npy" % major, shape="2",
                  sha256=hashlib.sha256(np.arange(2.0).tobytes()).hexdigest())
+    not_numpys_layout(w)
+
+
+# ---------------------------------------------------------------- what older NumPy wrote
+
+
+def old_npy(text, major=1, data=b""):
+    """The layout of NumPy 1.0-1.13 (numpy/lib/format.py before 1.14): the header padded with
+    1 to 16 spaces and a '\n' so that 10 + len(header) is a multiple of 16, whatever the
+    version (2.0 files, 1.9-1.13, have a 4-byte length: their data starts 2 past a multiple of
+    16, numpy#8085)."""
+    return make_npy(text, major=major, data=data, align=16, prefix=10)
+
+
+def py2_header(descr, fortran, shape):
+    """The header text NumPy wrote under Python 2: the repr()s are given as bytes."""
+    return b"{'descr': " + descr + b", 'fortran_order': " + fortran + b", 'shape': " + shape + b", }"
+
+
+def legacy_files(w, rng):
+    A = "ALIGN16@8"
+    t = F8
+    w.legacy("v1_f8", old_npy(t, data=DATA16), A, "NumPy < 1.14: python3.npy of numpy's tests")
+    arr = filled("<i4", (3, 4), rng)
+    t = py2_header(b"'<i4'", b"True", b"(3, 4)")
+    w.legacy("v1_fortran", old_npy(t, data=arr.tobytes(order="F")), A, "Fortran order, 16 aligned")
+    dt = np.dtype(NDESCR)
+    arr = filled(dt, (2,), rng)
+    t = py2_header(repr(npformat.dtype_to_descr(dt)).encode(), b"False", b"(2,)")
+    w.legacy("v1_struct", old_npy(t, data=arr.tobytes()), A, "nested structured dtype, 16 aligned")
+    t = py2_header(b"'<u2'", b"False", b"()")
+    w.legacy("v1_0d", old_npy(t, data=b"\x07\x00"), A, "0-d, 16 aligned")
+    for k in range(64):  # a header needing 16 spaces (the remainder was 0: NumPy padded 16)
+        t = py2_header(b"'|u1'", b"False", b"(" + b"1, " * k + b"3)" if k else b"(3,)")
+        if (10 + len(t) + 1) % 16 == 0 and (10 + len(t) + 1 + 16) % 64 != 0:
+            break
+    f = old_npy(t, data=b"abc")
+    assert f[-3 - 17:-3] == b" " * 16 + b"\n"
+    w.legacy("v1_pad16", f, A, "16 spaces of padding, the most NumPy < 1.14 wrote")
+    t = py2_header(b"'<f4'", b"False", b"(2,)")
+    w.legacy("v2_misaligned", old_npy(t, major=2, data=bytes(8)), "ALIGN16_V2@8",
+             "write_array(version=(2, 0)) of NumPy 1.9-1.13: data 2 past a multiple of 16")
+    many = np.dtype([("x" * 40000, "<i2"), ("y" * 40000, "<i2")])  # a header beyond 65535 bytes
+    t = py2_header(repr(npformat.dtype_to_descr(many)).encode(), b"False", b"(1,)")
+    assert len(t) > 65535
+    w.legacy("v2_long_header", old_npy(t, major=2, data=bytes(many.itemsize)), "ALIGN16_V2@8",
+             "np.save of NumPy 1.9-1.13 for a header that needs 2.0")
+    # Python 2 on 64-bit Windows, where shapes are longs: 2L before NumPy 1.9.1
+    t = py2_header(b"'<f8'", b"False", b"(2L,)")
+    w.legacy("win64_py2", old_npy(t, data=DATA16), "%s,LONG@%d" % (A, at(t, b"L")),
+             "numpy's win64python2.npy")
+    t = py2_header(b"'<f8'", b"True", b"(8L, 10L)")
+    w.legacy("win64_py2_2d", old_npy(t, data=filled("<f8", (8, 10), rng).tobytes(order="F")),
+             "%s,LONG@%d" % (A, at(t, b"L")), "pywt's sst_nino3.npz member, smaller")
+    t = py2_header(b"'<f8'", b"False", b"(2L,)")
+    f = make_npy(t, data=DATA16)  # where 10 + len happens to be a multiple of 64 too
+    w.legacy("win64_py2_at64", f, "LONG@%d" % at(t, b"L"), "2L, the 16-byte padding landing on 64")
+    # NumPy 1.9.1-1.16 filtered the L out with tokenize/untokenize, which keeps the column
+    t = py2_header(b"'<f8'", b"False", b"(2 ,)")
+    w.legacy("win64_py2_filtered", old_npy(t, data=DATA16), "%s,LONG_FILTERED@%d" % (A, at(t, b" ,")),
+             "NumPy 1.9.1-1.13 under Python 2 on 64-bit Windows")
+    t = py2_header(b"'<i2'", b"False", b"(3 , 4 )")
+    w.legacy("win64_py2_filtered_64", make_npy(t, data=bytes(24)), "LONG_FILTERED@%d" % at(t, b" ,"),
+             "NumPy 1.14-1.16 under Python 2 on 64-bit Windows (64-byte padding)")
+    t = py2_header(b"[('a', '<f8', (2L,))]", b"False", b"(3L,)")
+    w.legacy("v2_long_subarray", old_npy(t, major=2, data=bytes(48)),
+             "ALIGN16_V2@8,LONG@%d" % at(t, b"L", major=2), "2L in a subarray shape and the shape")
+    # object arrays: '|O8' (64-bit) and '|O4' (32-bit) before NumPy 1.10, a protocol-2 pickle
+    objs = np.array([1, "two", None, 3.5], dtype=object)
+    for size in (b"8", b"4"):
+        t = py2_header(b"'|O" + size + b"'", b"False", b"(4,)")
+        w.legacy("objarr_O" + size.decode(), old_npy(t, data=pickle.dumps(objs, protocol=2)),
+                 "%s,OBJECT_SIZE@%d" % (A, at(t, b"'|O")), "numpy's py2-objarr.npy, our own pickle")
+    # a title that was a Python 2 unicode object
+    t = py2_header(b"[((u'T', 'a'), '<i4')]", b"False", b"(2,)")
+    w.legacy("py2_unicode_title", old_npy(t, data=bytes(8)), "%s,UNICODE_TITLE@%d" % (A, at(t, b"u'")),
+             "u'' title")
+
+
+def not_numpys_layout(w):
+    """Alignments and Python 2 forms no NumPy release wrote: refused as before."""
+    def aligned(text, align, major=1, pad=None):
+        prefix = 10 if major == 1 else 12
+        n = len(text) + 1
+        pad = pad if pad is not None else (align - (prefix + n) % align) % align or align
+        body = text + b" " * pad + b"\n"
+        assert (prefix + len(body)) % align == 0
+        size = struct.pack("<H" if major == 1 else "<I", len(body))
+        return b"\x93NUMPY" + bytes([major, 0]) + size + body + DATA16
+    t = F8
+    pad = (8 - (10 + len(t) + 1)) % 16 or 16  # 8 past a multiple of 16, 1 to 16 spaces
+    w.bad("align8", aligned(t, 8, pad=pad), "NPG_E_NPY_ALIGNMENT", 8, "8-byte alignment", "accepts")
+    def long_pad(at_mod64):  # more than the 16 spaces NumPy < 1.14 wrote, to land there
+        return next(p for p in range(17, 200) if (10 + len(t) + 1 + p) % 64 == at_mod64)
+    f = aligned(t, 32, pad=long_pad(32))
+    w.bad("align32_long_pad", f, "NPG_E_NPY_ALIGNMENT", 8,
+          "32-byte alignment with more than 16 spaces: not NumPy < 1.14's padding", "accepts")
+    f = aligned(t, 16, pad=long_pad(48))
+    w.bad("align16_long_pad", f, "NPG_E_NPY_ALIGNMENT", 8, "16-byte alignment with 17+ spaces", "accepts")
+    for major, prefix, why in ((3, 12, "3.0 (NumPy >= 1.17) was always 64-byte aligned"),
+                               (2, 12, "2.0 data at a multiple of 16: NumPy < 1.14 put it 2 past"),
+                               (1, 8, "1.0 data 2 past a multiple of 16")):
+        f = make_npy(t, major=major, data=DATA16, align=16, prefix=prefix)
+        assert (len(f) - 16) % 64 != 0
+        w.bad("v%d_align16_prefix%d" % (major, prefix), f, "NPG_E_NPY_ALIGNMENT", 8, why, "accepts")
+    for name, shape, mark, code, major, numpy_says in (
+            ("shape_L_v3", b"(2L,)", b"L", "NPG_E_NPY_SHAPE", 3, "rejects"),
+            ("shape_l_lower", b"(2l,)", b"l,", "NPG_E_NPY_SHAPE", 1, "rejects"),
+            ("shape_LL", b"(2LL,)", b"L,", "NPG_E_NPY_SHAPE", 1, "rejects"),
+            ("shape_space_L", b"(2 L,)", b" L", "NPG_E_NPY_SHAPE", 1, "accepts"),
+            ("shape_two_spaces", b"(2  ,)", b"  ,", "NPG_E_NPY_SHAPE", 1, "accepts"),
+            ("shape_space_v3", b"(2 ,)", b" ,", "NPG_E_NPY_SHAPE", 3, "accepts"),
+            ("shape_space_after_open", b"( 2,)", b" 2", "NPG_E_NPY_SHAPE", 1, "accepts")):
+        t = py2_header(b"'<f8'", b"False", shape)
+        w.bad(name, make_npy(t, major=major, data=DATA16), code, at(t, mark, major=major), "not NumPy's", numpy_says)
+    t = py2_header(b"[(u'a', '<i4')]", b"False", b"(2,)")
+    w.bad("name_unicode", make_npy(t, data=bytes(8)), "NPG_E_NPY_DESCR", at(t, b"u'"),
+          "u'' name: Python 2 NumPy never wrote one", "accepts")
+    t = py2_header(b"[((u'T', 'a'), '<i4')]", b"False", b"(2,)")
+    w.bad("title_unicode_v3", make_npy(t, major=3, data=bytes(8)), "NPG_E_NPY_DESCR", at(t, b"u'", major=3),
+          "u'' title in a 3.0 header", "accepts")
+    t = py2_header(b"'<O8'", b"False", b"(2,)")
+    w.bad("object_le_O8", make_npy(t, data=bytes(8)), "NPG_E_NPY_DESCR", at(t, b"'<O8'"),
+          "'<O8': NumPy wrote '|O8'")
+
+
+def lenient_files(w):
+    """Headers the grammar refuses before an os.system pickle. Whether numpy.load would unpickle
+    the data is asked of NumPy's own header reader, which builds the dtype and unpickles nothing."""
+    evil = unsafe_npy()
+    _, off, _ = header_info(evil)
+    payload = evil[off:]
+    cases = [
+        ("unaligned", b"{'descr': '|O', 'fortran_order': False, 'shape': (2,), }"),
+        ("key_order", b"{'shape': (2,), 'fortran_order': False, 'descr': '|O', }"),
+        ("v2_long_key_order", b"{'shape': (2L,), 'descr': '|O', 'fortran_order': False}"),
+        ("v3_utf8_field", "{'descr': [('é', 'O')], 'fortran_order': False, 'shape': (2,)}".encode()),
+        ("field_tuple", b"{'descr': [('a', '<i4'), ('b', ('O', (1,)))], 'fortran_order': False, 'shape': (2,)}"),
+        ("double_quotes", b'{"descr": "|O", "fortran_order": False, "shape": (2,)}'),
+        ("spaces", b"{ 'descr' : '|O' , 'fortran_order' : False , 'shape' : ( 2 , ) }"),
+        ("descr_O", b"{'descr': 'O', 'fortran_order': False, 'shape': (2,), }"),
+        ("descr_object", b"{'descr': 'object', 'fortran_order': False, 'shape': (2,), }"),
+        ("descr_O8_64", b"{'descr': '|O8', 'fortran_order': False, 'shape': (2,), } "),
+        ("comment", b"{'descr': '|O', 'fortran_order': False, 'shape': (2,), } # objects"),
+        ("newlines", b"{'descr':\n '|O',\n 'fortran_order': False,\n 'shape': (2,)}"),
+        ("escaped_O", b"{'descr': '|\\x4f', 'fortran_order': False, 'shape': (2,), }"),
+        ("concatenated", b"{'de' 'scr': '|' 'O', 'fortran_order': False, 'shape': (2,), }"),
+        ("u_key", b"{u'descr': u'|O', 'fortran_order': False, 'shape': (2,), }"),
+        ("parenthesised", b"({'descr': ('|O'), 'fortran_order': False, 'shape': (2,), })"),
+        ("duplicate_last_wins", b"{'descr': '<f8', 'descr': '|O', 'fortran_order': False, 'shape': (2,)}"),
+        ("named_key", b"{'\\N{LATIN SMALL LETTER D}escr': '|O', 'fortran_order': False, 'shape': (2,)}"),
+    ]
+    refused = [  # numpy.load reads these headers (or refuses them) without unpickling
+        ("float_key_order", b"{'shape': (2,), 'fortran_order': False, 'descr': '<f8', }"),
+        ("field_named_O", b"{'descr': [('Offset', '<f8')], 'fortran_order': False, 'shape': (2,)}"),
+        ("title_O", b"{'descr': [(('Object', 'a'), '<f8')], 'fortran_order': False, 'shape': (2,)}"),
+        ("extra_key", b"{'descr': '|O', 'fortran_order': False, 'shape': (2,), 'x': 1}"),
+        ("missing_key", b"{'descr': '|O', 'shape': (2,)}"),
+        ("bytes_key", b"{b'descr': '|O', 'fortran_order': False, 'shape': (2,)}"),
+        ("syntax_error", b"{'descr': '|O', 'fortran_order': False, 'shape': (2,)"),
+        ("not_a_dict", b"[('descr', '|O'), ('fortran_order', False), ('shape', (2,))]"),
+        ("a_name", b"{'descr': O, 'fortran_order': False, 'shape': (2,)}"),
+    ]
+    wider = [  # NumPy refuses these after building the dtype; npguard scans anyway
+        ("shape_not_tuple", b"{'descr': '|O', 'fortran_order': False, 'shape': 2}"),
+    ]
+    for group, items in ((0, cases), (1, refused), (2, wider)):
+        for name, text in items:
+            major = 2 if name.startswith("v2") else 3 if name.startswith("v3") else 1
+            data = make_npy(text, major=major, data=payload)
+            if name == "unaligned":  # the only fault: an alignment no NumPy wrote
+                data = make_npy(text, data=payload, pad=False)
+                assert (10 + len(text) + 1) % 16 not in (0, 2)
+            rel = "lenient/%s.npy" % name
+            w.put(rel, data)
+            f = io.BytesIO(data)
+            try:
+                version = npformat.read_magic(f)
+                dtype = npformat._read_array_header(f, version, max_header_size=10**7)[2]
+                unpickles = dtype.hasobject
+            except Exception:  # noqa: BLE001
+                unpickles = False
+            assert unpickles == (group == 0), (name, unpickles)
+            w.record("lenient", file=rel, unpickles=int(unpickles), offset=f.tell() if unpickles else 0,
+                     wider=int(group == 2), why=name)
 
 
 # ---------------------------------------------------------------- npz
@@ -579,6 +790,58 @@ def npz_files(w, rng):
         w.record("npzbad", file=rel, member=mname, index=0, code=code, offset=-1 if off is None else off)
 
 
+def npz_legacy(w):
+    """Archives whose difference from np.savez is legacy (a deflate level hint, members as older
+    NumPy wrote them), and archives with members whose header only NumPy's reader accepts."""
+    import zipfile
+    names = ("v1_f8", "win64_py2_2d", "objarr_O8", "v2_misaligned")
+    members = {n: open(os.path.join(w.out, "legacy/%s.npy" % n), "rb").read() for n in names}
+    for hint in (1, 2, 3):  # bits 1-2: what Info-ZIP's zip -9 (1), -2 (2), -1 (3) write
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for n, data in members.items():
+                zf.writestr(n + ".npy", data)
+        z = bytearray(buf.getvalue())
+        for sig, at_flags in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            pos = z.find(sig)
+            while pos >= 0:  # every record: the flags of the local and central headers agree
+                struct.pack_into("<H", z, pos + at_flags, struct.unpack_from("<H", z, pos + at_flags)[0] | hint << 1)
+                pos = z.find(sig, pos + 4)
+        rel = "npz/level_hint_%d.npz" % hint
+        w.put(rel, bytes(z))
+        with zipfile.ZipFile(os.path.join(w.out, rel)) as zf:  # zipfile reads the members alike
+            assert all(i.flag_bits & 6 == hint << 1 for i in zf.infolist())
+            assert all(zf.read(n + ".npy") == d for n, d in members.items())
+        with np.load(os.path.join(w.out, rel), allow_pickle=True) as npz:  # our own pickle
+            for n in names:
+                assert npz[n].shape == np.load(os.path.join(w.out, "legacy/%s.npy" % n), allow_pickle=True).shape
+        w.record("npzold", file=rel, hint=hint, members=",".join(n + ".npy" for n in names))
+
+    # a header only NumPy's reader accepts, before an os.system pickle: stored, deflated, and
+    # deflated beyond 1 MiB (the audit judges large members from their header alone)
+    evil = open(os.path.join(w.out, "lenient/key_order.npy"), "rb").read()
+    hlen = struct.unpack("<H", evil[8:10])[0]
+    head, payload = evil[:10 + hlen], evil[10 + hlen:]
+    assert payload[:2] == b"\x80\x03"
+    big = b"\x80\x03B" + struct.pack("<I", 2 << 20) + bytes(2 << 20) + b"0" + payload[2:]
+    canon = unsafe_npy()
+    _, coff, _ = header_info(canon)
+    floats = make_npy(b"{'shape': (2,), 'fortran_order': False, 'descr': '<f8', }", data=bytes(2 << 20))
+    for name, data, method, unsafe in (
+            ("lenient_stored", evil, zipfile.ZIP_STORED, 1),
+            ("lenient_deflated", evil, zipfile.ZIP_DEFLATED, 1),
+            ("lenient_big", head + big, zipfile.ZIP_DEFLATED, 1),
+            ("canonical_big", canon[:coff] + big, zipfile.ZIP_DEFLATED, 1),
+            ("lenient_big_floats", floats, zipfile.ZIP_DEFLATED, 0)):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", compression=method) as zf:
+            zf.writestr("ok.npy", open(os.path.join(w.out, "valid/int16le_1d.npy"), "rb").read())
+            zf.writestr("x.npy", data)
+        rel = "npz/%s.npz" % name
+        w.put(rel, buf.getvalue())
+        w.record("npzlax", file=rel, member="x.npy", unsafe=unsafe, usize=len(data))
+
+
 def generate(out):
     w = Writer(out)
     rng = np.random.default_rng(20240531)
@@ -588,7 +851,10 @@ def generate(out):
     growth_headers(w)
     unsafe_object(w)
     bad_files(w)
+    legacy_files(w, rng)
+    lenient_files(w)
     npz_files(w, rng)
+    npz_legacy(w)
     tmp = os.path.join(out, "manifest.txt.tmp")
     with open(tmp, "w", encoding="ascii") as f:
         f.write("\n".join(w.lines) + "\n")

@@ -313,6 +313,15 @@ def handmade_good(a):
     g["handmade_timestamp_extra.zip"] = build([m])
     # the UTF-8 flag on a pure ASCII name
     g["handmade_utf8_flag_ascii.zip"] = build([M("x.npy", npy_bytes(a["eye"]), flags=0x800)])
+    # deflate level hints in bits 1-2 (Info-ZIP: -9 sets 0x2, -2 0x4, -1 0x6), also with a
+    # data descriptor: every reader ignores them
+    for flag in (0x2, 0x4, 0x6):
+        g[f"handmade_level_hint_0x{flag:x}.zip"] = build([M("x.npy", npy_bytes(a["eye"]), 8, flags=flag),
+                                                        M("y.npy", npy_bytes(a["flags"]), 8, flags=flag)])
+    m = M("d.npy", npy_bytes(a["eye"]), 8, flags=0x2 | 8)
+    m.lh.update(crc=0, csize=0, usize=0)
+    m.descriptor = descriptor(m, sig=True)
+    g["handmade_level_hint_descriptor.zip"] = build([m])
     return g
 
 
@@ -423,10 +432,19 @@ def bad_central(good):
 
 def bad_flags_methods(good):
     for flag, status in ((0x1, "NPG_E_ZIP_ENCRYPTED"), (0x20, "NPG_E_ZIP_FLAGS"), (0x40, "NPG_E_ZIP_FLAGS"),
-                         (0x2, "NPG_E_ZIP_FLAGS"), (0x2000, "NPG_E_ZIP_FLAGS"), (0x10, "NPG_E_ZIP_FLAGS")):
+                         (0x2000, "NPG_E_ZIP_FLAGS"), (0x10, "NPG_E_ZIP_FLAGS")):
         ms = small_members()
         ms[1].flags = flag
         bad(f"flags_0x{flag:04x}.zip", build(ms), status)
+    # bits 1-2 are a deflate level hint (accepted: handmade_good); on a stored member they mean
+    # nothing in APPNOTE, and on other methods something else
+    for flag in (0x2, 0x4, 0x6):
+        ms = small_members()
+        ms[0].flags = flag  # stored
+        bad(f"flags_0x{flag:04x}_stored.zip", build(ms), "NPG_E_ZIP_FLAGS")
+    ms = small_members()
+    ms[1].lh["flags"] = 0x2  # the hint in the local header only: the headers disagree
+    bad("flags_level_lh_only.zip", build(ms), "NPG_E_ZIP_LOCAL")
     # picklescan CVE-2025-1945: the flag only in the central directory (zipfile refuses the member,
     # miniz/PyTorch loads it), and only in the local header
     base = good["savez_keywords.npz"]

@@ -47,3 +47,36 @@ int tu_load(const uint8_t *buf, size_t len, unsigned flags, npg_doc **doc, npg_e
 {
     return tu_load_limits(buf, len, flags, NULL, doc, err);
 }
+
+static void *fail_malloc(void *ud, size_t n)
+{
+    tu_failing *f = ud;
+    if (f->left == 0) return f->failed = true, NULL;
+    if (f->left > 0) f->left--;
+    f->live++;
+    return malloc(n);
+}
+
+static void *fail_realloc(void *ud, void *p, size_t old, size_t n)
+{
+    tu_failing *f = ud;
+    (void)old;
+    if (f->left == 0) return f->failed = true, NULL;
+    if (f->left > 0) f->left--;
+    if (!p) f->live++;
+    return realloc(p, n);
+}
+
+static void fail_free(void *ud, void *p, size_t n)
+{
+    tu_failing *f = ud;
+    (void)n;
+    if (p) f->live--;
+    free(p);
+}
+
+npg_alloc tu_failing_alloc(tu_failing *f)
+{
+    npg_alloc a = {fail_malloc, fail_realloc, fail_free, f};
+    return a;
+}

@@ -2,6 +2,7 @@
 #ifndef NPG_TESTUTIL_H
 #define NPG_TESTUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,5 +17,14 @@ int tu_load(const uint8_t *buf, size_t len, unsigned flags, npg_doc **doc, npg_e
 /* Same with caller limits. */
 int tu_load_limits(const uint8_t *buf, size_t len, unsigned flags, const npg_limits *lim,
                    npg_doc **doc, npg_error *err);
+
+/* An allocator that fails: `left` allocations succeed, then every one fails (left < 0: none
+ * fails); `live` counts blocks not yet freed, `failed` whether one failed. */
+typedef struct tu_failing {
+    long left;
+    long live;
+    bool failed;
+} tu_failing;
+npg_alloc tu_failing_alloc(tu_failing *f);
 
 #endif

@@ -880,6 +880,9 @@ static void emit(dumper *d, fstack *st, const npg_value *v, size_t depth, sbuf *
     case NPG_MASKED_CONSTANT:
         sb_puts(out, "masked\n");
         return;
+    case NPG_TYPE:
+        sb_printf(out, "type %s\n", npg_value_type_name(v));
+        return;
     case NPG_OPAQUE: {
         const char *name = npg_value_opaque_name(v);
         sb_puts(out, "opaque ");
