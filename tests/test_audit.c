@@ -338,6 +338,28 @@ static void test_concatenated_pickles(void **state)
     assert_int_equal(find(a, NPG_RULE_MALFORMED, 0)->offset, 10);
     npg_audit_free(a);
 
+    /* STOP with bytes of its frame unread: pickle.load from a file read the frame with read()
+     * and resumes at the frame's end, where this file's second pickle imports os.system (the
+     * bytes right after STOP are no pickle) */
+    b = (buf){0};
+    put(&b, LIT("\x80\x04\x95"));
+    put_le(&b, 5, 8);
+    put(&b, LIT("N.\x00\x00\x00"));
+    put(&b, LIT("cos\nsystem\n."));
+    a = audit_buf(&b);
+    expect(a, NPG_FMT_PICKLE, NPG_VERDICT_UNSAFE);
+    assert_int_equal(find(a, NPG_RULE_GLOBAL_DANGEROUS, 0)->offset, 16);
+    assert_int_equal(find(a, NPG_RULE_MALFORMED, 0)->status, NPG_E_FRAME);
+    npg_audit_free(a);
+    /* ... and decoding refuses that STOP */
+    npg_ctx *ctx = npg_ctx_new(NULL);
+    npg_doc *doc = NULL;
+    npg_error err;
+    npg_pickle_opts opts = {NPG_ALLOW_TRAILING, NULL, 0};
+    assert_int_equal(npg_pickle_load(ctx, LIT("\x80\x04\x95\x05\0\0\0\0\0\0\0N.\0\0\0"), &opts, &doc, &err), NPG_E_FRAME);
+    assert_int_equal(err.offset, 12);
+    npg_ctx_free(ctx);
+
     /* a million tiny pickles share one max_ops budget */
     npg_limits lim;
     npg_limits_init(&lim);

@@ -1,7 +1,8 @@
 /* Pickle streams: one pickle, or several written one after another (legacy torch.save files hold
  * five; pickle.dump called in a loop makes any number). Each is run by the VM in scan mode with
- * NPG_ALLOW_TRAILING; the next starts where the previous STOP ended, and the first failure ends
- * the stream (nothing after it can be located reliably). All pickles share one max_ops budget, so
+ * NPG_ALLOW_TRAILING; the next starts where the previous STOP ended (and, where a STOP left
+ * bytes of its frame unread, at the frame's end too: a file loader resumes there), and a
+ * failure ends that branch of the stream (nothing after it can be located reliably). All pickles share one max_ops budget, so
  * a file of a million "N." pickles costs what one long pickle does.
  *
  * Whether the bytes are a pickle at all is CPython's call (rule 4 of docs/scan-json.md): they are
@@ -65,25 +66,74 @@ static bool over_budget(npg_aud *x, uint64_t *spent, const npg_doc *doc, uint64_
     return true;
 }
 
+/* Where the pickles of a stream start: the first at 0, each next one where the previous STOP
+ * ended and, where a loader may resume elsewhere (npg_doc.next_starts), there too. Starts are
+ * taken earliest first and every start queued lies past the one taken, so a start already
+ * scanned cannot come back: only the queue needs deduplicating. A queue that overflows
+ * STREAM_STARTS_MAX cannot be followed and the file fails. */
+enum { STREAM_STARTS_MAX = 64 };
+typedef struct starts {
+    uint64_t todo[STREAM_STARTS_MAX];
+    size_t ntodo;
+    bool lost;
+} starts;
+
+static void add_start(starts *s, uint64_t pos, size_t until)
+{
+    if (pos >= until) return;
+    for (size_t i = 0; i < s->ntodo; i++)
+        if (s->todo[i] == pos) return;
+    if (s->ntodo == STREAM_STARTS_MAX) s->lost = true;
+    else s->todo[s->ntodo++] = pos;
+}
+
+/* Queue the pickles that may follow the one at pos: after its STOP, and wherever else doc says. */
+static void add_next_starts(starts *s, const npg_doc *doc, int rc, uint64_t pos, size_t until)
+{
+    if (!doc) return;
+    if (rc == NPG_OK && npg_doc_end(doc)) add_start(s, pos + npg_doc_end(doc), until);
+    for (unsigned i = 0; i < doc->nnext; i++) add_start(s, pos + doc->next_starts[i], until);
+    s->lost |= doc->next_lost;
+}
+
+/* The earliest queued start: findings come in file order. */
+static uint64_t next_start(starts *s)
+{
+    size_t k = 0;
+    for (size_t i = 1; i < s->ntodo; i++)
+        if (s->todo[i] < s->todo[k]) k = i;
+    uint64_t pos = s->todo[k];
+    s->todo[k] = s->todo[--s->ntodo];
+    return pos;
+}
+
+static void unfollowed(npg_aud *x, uint64_t base, const char *member)
+{
+    npg__aud_add(x, NPG_RULE_MALFORMED, npg_rule_severity(NPG_RULE_MALFORMED), base, member, NULL, NPG_E_FRAME,
+                 "%s: a loader may resume reading at more places than the scan follows", npg_status_name(NPG_E_FRAME));
+}
+
 /* Run the stream, recording every pickle's findings; *claimed says whether it is a pickle. */
 static void run_stream(npg_aud *x, const uint8_t *p, size_t n, size_t until, uint64_t base, const char *member,
                        bool *claimed)
 {
-    uint64_t pos = 0, spent = 0;
-    for (;;) {
+    starts s;
+    s.todo[0] = 0, s.ntodo = 1, s.lost = false;
+    uint64_t spent = 0;
+    while (s.ntodo) {
+        uint64_t pos = next_start(&s);
         npg_doc *doc = NULL;
         npg_error err;
         npg_pickle_opts o = {NPG_SCAN | NPG_ALLOW_TRAILING | (x->flags & NPG_PY2_BYTES), NULL, 0};
         int rc = npg_pickle_load(x->ctx, p + pos, n - (size_t)pos, &o, &doc, &err);
         *claimed |= claims_pickle(doc, rc);
         npg__aud_add_doc(x, doc, rc, &err, base + pos, member);
-        uint64_t end = rc == NPG_OK ? npg_doc_end(doc) : 0;
-        bool stop = rc != NPG_OK || end == 0 || end >= until - pos ||
-                    over_budget(x, &spent, doc, pos, base, member);
+        add_next_starts(&s, doc, rc, pos, until);
+        bool over = s.ntodo && over_budget(x, &spent, doc, pos, base, member);
         npg_doc_free(doc);
-        if (stop) return;
-        pos += end;
+        if (over) return;
     }
+    if (s.lost) unfollowed(x, base, member);
 }
 
 static bool pickles(npg_aud *x, const uint8_t *p, size_t n, size_t until, uint64_t base, const char *member)

@@ -43,6 +43,14 @@ NPG_API const npg_finding *npg_doc_findings(const npg_doc *doc, size_t *count, s
 }
 
 NPG_API uint64_t npg_doc_end(const npg_doc *doc) { return doc ? doc->end : 0; }
+
+void npg__doc_add_next_start(npg_doc *doc, uint64_t pos)
+{
+    for (unsigned i = 0; i < doc->nnext; i++)
+        if (doc->next_starts[i] == pos) return;
+    if (doc->nnext == NPG_NEXT_STARTS_MAX) doc->next_lost = true;
+    else doc->next_starts[doc->nnext++] = pos;
+}
 NPG_API int npg_doc_protocol(const npg_doc *doc) { return doc ? doc->protocol : 0; }
 NPG_API uint64_t npg_doc_ops(const npg_doc *doc) { return doc ? doc->ops : 0; }
 NPG_API uint64_t npg_doc_alloc_bytes(const npg_doc *doc) { return doc ? doc->mem.peak : 0; }

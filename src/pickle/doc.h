@@ -9,6 +9,8 @@
 #include "../common/ctx.h"
 #include "npguard.h"
 
+#define NPG_NEXT_STARTS_MAX 4
+
 struct npg_doc {
     npg_mem mem; /* the budget; the doc struct itself is allocated outside it */
     npg_arena arena;
@@ -20,6 +22,12 @@ struct npg_doc {
     int protocol;
     uint64_t imports;      /* scan mode: find_class calls with a module name an import could find */
     size_t nprimary;       /* findings of the first reading; later readings add only new ones */
+    /* scan mode: where else a pickle.load called again on the same file would start reading,
+     * besides `end` (a STOP inside a frame read with read(): the file is at the frame's end; a
+     * later reading of the frames that stopped elsewhere). next_lost: more than fit. */
+    uint64_t next_starts[NPG_NEXT_STARTS_MAX];
+    unsigned nnext;
+    bool next_lost;
     int status;
     npg_error err;
     /* .npy documents */
@@ -43,6 +51,9 @@ void npg__error_plain(npg_error *err, int code, const char *msg);
 int npg__doc_add_finding(npg_doc *doc, size_t max_findings, const npg_finding *f);
 /* True when the document holds a finding equal to f (offset, rule, opcode, status, global). */
 bool npg__doc_has_finding(const npg_doc *doc, const npg_finding *f);
+/* Note that a later pickle of the stream may start at pos (deduplicated; none when pos is the
+ * first reading's end). */
+void npg__doc_add_next_start(npg_doc *doc, uint64_t pos);
 /* Order the findings by offset (stable). */
 void npg__doc_sort_findings(npg_doc *doc);
 /* The end of every public load: copy the document's error into err, then hand the document

@@ -47,6 +47,7 @@ static int find_class(npg_vm *vm, const uint8_t *m, size_t mn, const uint8_t *n,
     }
     vm->imports++;
     npg_severity sev = npg_global_severity((const char *)m, mn, (const char *)n, nn);
+    if (sev == NPG_SEV_INFO) sev = NPG_SEV_HIGH; /* an allowlisted Python-2 name in protocol 3+ */
     v->sym = (uint16_t)sev;
     int rule = sev == NPG_SEV_CRITICAL ? NPG_RULE_GLOBAL_DANGEROUS : NPG_RULE_GLOBAL_UNKNOWN;
     return npg__refuse(vm, NPG_E_GLOBAL, rule, sev, v, "global not allowed: %s", text);

@@ -74,6 +74,24 @@ static int stop_strict(npg_vm *vm)
     return rc;
 }
 
+/* pickle.dump ends its last frame right after STOP. A STOP with bytes of its frame unread leaves
+ * a file that is loaded again in two places: after the STOP (pickle.loads, a peeked file) or at
+ * the frame's end (a frame read with read()). Scan mode notes where else the next pickle may
+ * start; a later reading of the frames notes its own end (the audit scans from each). */
+static int stop_in_frame(npg_vm *vm)
+{
+    if (!vm->scan) {
+        if (vm->in_frame && vm->cur.pos < vm->frame_end)
+            return npg__fail(vm, NPG_E_FRAME, "STOP with %zu byte(s) of its frame unread", vm->frame_end - vm->cur.pos);
+        return NPG_OK;
+    }
+    if (vm->alt_reading) npg__doc_add_next_start(vm->doc, vm->cur.pos);
+    if (vm->in_buf && vm->cur.pos < vm->buf_end) npg__doc_add_next_start(vm->doc, vm->buf_end);
+    if (vm->in_frame && vm->cur.pos < vm->frame_end)
+        return npg__strict(vm, NPG_E_FRAME, "STOP with %zu byte(s) of its frame unread", vm->frame_end - vm->cur.pos);
+    return NPG_OK;
+}
+
 int npg__op_STOP(npg_vm *vm, const npg_arg *a)
 {
     (void)a;
@@ -81,6 +99,7 @@ int npg__op_STOP(npg_vm *vm, const npg_arg *a)
         return vm->nmarks ? npg__fail(vm, NPG_E_STOP, "STOP with %zu open MARK(s) and nothing above the last", vm->nmarks)
                           : npg__fail(vm, NPG_E_STOP, "STOP with %zu items on the stack (need 1)", vm->sp);
     int rc = stop_strict(vm);
+    if (!rc) rc = stop_in_frame(vm);
     if (rc) return rc;
     vm->doc->root = npg__top(vm, 0);
     vm->doc->end = vm->cur.pos;

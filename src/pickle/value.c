@@ -185,6 +185,7 @@ int npg__check_len(npg_vm *vm, size_t n)
 int npg__no_symbol(npg_vm *vm, const npg_value *item)
 {
     /* CPython stores anything; only npguard's result model has no place for a class */
+    if (item->kind != NPG_K_SYMBOL && !(item->flags & NPG_VF_SYMBOL)) return NPG_OK; /* the usual case */
     bool symbol = vm->scan ? item->kind == NPG_K_SYMBOL && !npg__symbol_is_data((npg_symbol)item->sym)
                            : (item->flags & NPG_VF_SYMBOL) != 0;
     if (symbol) return npg__strict(vm, NPG_E_CALL, "a class or function cannot be stored as data");

@@ -93,18 +93,17 @@ static int truncated(npg_vm *vm)
 }
 
 /* n bytes in place: where CPython's buffer ends first, the frame reading decides. */
-static bool read_bytes(npg_vm *vm, uint64_t n, const uint8_t **out)
+static inline bool read_bytes(npg_vm *vm, uint64_t n, const uint8_t **out)
 {
     if (vm->in_buf && n > (uint64_t)(vm->buf_end - vm->cur.pos)) cross_buffer(vm);
     return npg__cur_bytes(&vm->cur, n, out);
 }
 
-static bool read_le(npg_vm *vm, unsigned n, uint64_t *out)
+/* (inline, as read_bytes: every opcode's argument comes through one of them) */
+static inline bool read_le(npg_vm *vm, unsigned n, uint64_t *out)
 {
-    const uint8_t *p;
-    if (!read_bytes(vm, n, &p)) return false;
-    *out = npg__le(p, n);
-    return true;
+    if (vm->in_buf && n > (uint64_t)(vm->buf_end - vm->cur.pos)) cross_buffer(vm);
+    return npg__cur_le(&vm->cur, n, out);
 }
 
 static bool read_line(npg_vm *vm, const uint8_t **out, size_t *n)

@@ -32,9 +32,11 @@ static int check_fixed(const uint8_t *p, uint64_t pos, npg_zip_fail *f)
      * bits 1-2 mean something else for other methods (lzma's end marker, implode's tables) */
     if (flags & ~(method == 8 ? NPG_ZIP_FLAGS_ALLOWED_DEFLATE : NPG_ZIP_FLAGS_ALLOWED))
         return npg__zip_fail_at(f, NPG_E_ZIP_FLAGS, pos, name, nlen, "general-purpose flags 0x%04x", flags);
-    if (npg__zip_u16(p + 6) > NPG_ZIP_VERSION_MAX)
-        return npg__zip_fail_at(f, NPG_E_ZIP_CD, pos, name, nlen, "member needs zip version %u",
-                                (unsigned)npg__zip_u16(p + 6));
+    /* the version's upper byte may name the host system, as in "version made by" (APPNOTE
+     * 4.4.3): only the lower byte is the version, as zipfile reads it */
+    if (p[6] > NPG_ZIP_VERSION_MAX)
+        return npg__zip_fail_at(f, NPG_E_ZIP_CD, pos, name, nlen, "member needs zip version %u.%u",
+                                (unsigned)p[6] / 10, (unsigned)p[6] % 10);
     if (npg__zip_u16(p + 32) != 0)
         return npg__zip_fail_at(f, NPG_E_ZIP_CD, pos, name, nlen, "member comment");
     if (npg__zip_u16(p + 34) != 0)

@@ -28,8 +28,9 @@ static int check_header(const npg_zip *z, const npg_zip_entry *e, npg_zip_fail *
                     (unsigned long long)h);
     const uint8_t *p = z->buf + h;
     if (npg__zip_u32(p) != NPG_ZIP_SIG_LOCAL) return FAIL(NPG_E_ZIP_LOCAL, h, "no local header signature");
-    if (npg__zip_u16(p + 4) > NPG_ZIP_VERSION_MAX)
-        return FAIL(NPG_E_ZIP_LOCAL, h, "local header needs zip version %u", (unsigned)npg__zip_u16(p + 4));
+    if (p[4] > NPG_ZIP_VERSION_MAX) /* the lower byte: the upper may name the host (zip_cd.c) */
+        return FAIL(NPG_E_ZIP_LOCAL, h, "local header needs zip version %u.%u", (unsigned)p[4] / 10,
+                    (unsigned)p[4] % 10);
     if (npg__zip_u16(p + 6) != e->flags)
         return FAIL(NPG_E_ZIP_LOCAL, h, "local flags 0x%04x, central flags 0x%04x",
                     (unsigned)npg__zip_u16(p + 6), (unsigned)e->flags);

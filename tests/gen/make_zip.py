@@ -322,6 +322,12 @@ def handmade_good(a):
     m.lh.update(crc=0, csize=0, usize=0)
     m.descriptor = descriptor(m, sig=True)
     g["handmade_level_hint_descriptor.zip"] = build([m])
+    # "version needed" with the host system in its upper byte (0x0314: Unix, 2.0), as some
+    # writers set it (imageio's chelsea.zip); zipfile reads the lower byte only
+    m = M("v.npy", npy_bytes(a["eye"]), 8)
+    m.lh["version"] = 0x0314
+    m.cd["version"] = 0x0314
+    g["handmade_version_host_byte.zip"] = build([m])
     return g
 
 
@@ -405,6 +411,9 @@ def bad_central(good):
     ms = small_members()
     ms[0].cd["version"] = 63
     bad("cd_version.zip", build(ms), "NPG_E_ZIP_CD")
+    ms = small_members()
+    ms[0].cd["version"] = 0x0300 | 63  # the host byte does not hide the version
+    bad("cd_version_host_byte.zip", build(ms), "NPG_E_ZIP_CD")
     ms = small_members()
     ms[0].cd["attr"] = 0o120777 << 16  # a symlink: extraction writes through it
     bad("cd_symlink.zip", build(ms), "NPG_E_ZIP_CD")
